@@ -1,0 +1,87 @@
+//! Command-line definitions (clap derive). Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ingest::InputFormat;
+
+/// Analyze saved socket tables (netstat, ss, conntrack) offline.
+#[derive(Debug, Parser)]
+#[command(name = "sockscope", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Per host and snapshot: totals, TCP states, top peers and ports, and
+    /// the line accounting of every input.
+    Summary(SummaryArgs),
+}
+
+/// Options shared by every command that reads captures.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Capture files or directories (read recursively); `-` reads stdin.
+    /// Plain, .gz and .zst are detected from content.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Force the input format instead of detecting it per file.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+
+    /// Time zone for timestamps without an offset and for zone
+    /// abbreviations: UTC, +02:00, or an IANA name like Europe/Berlin.
+    /// Without it, naive times are read as UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Host name for all inputs (default: from the sosreport or OSWatcher
+    /// layout, or the file name).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
+    /// Fail on the first rejected line (`path:LINE: reason`) instead of
+    /// counting it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+
+    /// How many remote addresses and local ports to list per snapshot.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,53 @@
+//! One module per subcommand. Each returns the exit status it wants.
+
+pub mod summary;
+
+use crate::cli::InputArgs;
+use crate::ingest::{IngestConfig, Ingested, discover, ingest};
+use crate::parse::timestamp::TzPolicy;
+
+/// How a run ended, mapped to the exit code by `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything was read (rejected lines are reported, not failures).
+    Ok,
+    /// Output was produced, but some input could not be read or was not a
+    /// capture, or `--strict` found a rejected line.
+    InputProblems,
+}
+
+/// Reads all inputs of a command. Errors about single inputs go to stderr
+/// and the run goes on.
+pub fn read_inputs(args: &InputArgs, keep: usize) -> anyhow::Result<(Ingested, Status)> {
+    let tz = match &args.tz {
+        Some(z) => Some(TzPolicy::parse(z).map_err(|e| anyhow::anyhow!("--tz {z}: {e}"))?),
+        None => None,
+    };
+    let cfg = IngestConfig {
+        format: args.input_format,
+        tz,
+        host: args.host.clone(),
+        strict: args.strict,
+        keep,
+        ..IngestConfig::default()
+    };
+    if let Some(n) = args.threads {
+        // Ignored if the global pool already exists (tests call this twice).
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+    let (inputs, mut errors) = discover(&args.inputs);
+    let mut run = ingest(&inputs, &cfg);
+    errors.append(&mut run.errors);
+    run.errors = errors;
+    for e in &run.errors {
+        eprintln!("sockscope: {e}");
+    }
+    let status = if run.errors.is_empty() { Status::Ok } else { Status::InputProblems };
+    if run.sources.is_empty() {
+        anyhow::bail!(
+            "no capture could be read from {}",
+            args.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok((run, status))
+}

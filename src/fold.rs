@@ -1,0 +1,345 @@
+//! Accumulators: what a chunk worker folds each record into.
+//!
+//! A worker never keeps rows. It counts them into small maps keyed by
+//! compact values (state codes, ports, interned address ids) per snapshot
+//! segment, and the accumulators of neighbouring chunks merge
+//! associatively. This is why a 10 GB capture needs no more memory than a
+//! 10 MB one (see `../shared/docs/performance.md`: folding while parsing
+//! is the only design measured here that reaches the performance targets).
+//!
+//! Addresses are interned per chunk (the key borrows the chunk's bytes, so
+//! a hit costs one hash and no copy); the merger re-interns each chunk's
+//! distinct addresses into the file's table once.
+
+use std::collections::HashMap;
+
+use crate::model::{CtState, Kind, Proto, TcpState, ct_flags};
+use crate::parse::record::{ConntrackRecord, SocketRecord};
+
+/// Fast, non-cryptographic hasher: keys are our own parsed bytes and ids.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+pub fn fast_map<K, V>() -> FastMap<K, V> {
+    HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0x5eed_50c5))
+}
+
+/// Address id, dense per interner.
+pub type AddrId = u32;
+
+/// Interns address bytes borrowed from a chunk.
+pub struct ChunkInterner<'a> {
+    map: FastMap<&'a [u8], AddrId>,
+    pub names: Vec<&'a [u8]>,
+}
+
+impl<'a> Default for ChunkInterner<'a> {
+    fn default() -> Self {
+        ChunkInterner { map: fast_map(), names: Vec::new() }
+    }
+}
+
+impl<'a> ChunkInterner<'a> {
+    #[inline]
+    pub fn intern(&mut self, s: &'a [u8]) -> AddrId {
+        // Hits are the common case; a miss hashes twice, which is cheaper
+        // than the entry API's key copy would be.
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.names.len() as AddrId;
+        self.names.push(s);
+        self.map.insert(s, id);
+        id
+    }
+}
+
+/// Owned interner for a whole file (or run).
+#[derive(Default)]
+pub struct Interner {
+    map: HashMap<Box<[u8]>, AddrId>,
+    pub names: Vec<Box<[u8]>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &[u8]) -> AddrId {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.names.len() as AddrId;
+        let b: Box<[u8]> = s.into();
+        self.names.push(b.clone());
+        self.map.insert(b, id);
+        id
+    }
+
+    pub fn name(&self, id: AddrId) -> &[u8] {
+        self.names.get(id as usize).map_or(&b"?"[..], |b| b)
+    }
+}
+
+/// Per-state counts of one key (a remote address, a local port).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    pub total: u64,
+    pub states: [u32; TcpState::COUNT],
+}
+
+impl StateCounts {
+    #[inline]
+    pub fn add(&mut self, state: TcpState) {
+        self.total += 1;
+        self.states[state as usize] += 1;
+    }
+    pub fn merge(&mut self, o: &StateCounts) {
+        self.total += o.total;
+        for (a, b) in self.states.iter_mut().zip(o.states.iter()) {
+            *a += b;
+        }
+    }
+}
+
+/// Everything counted for one tool's rows in one snapshot segment.
+#[derive(Debug, Clone)]
+pub struct KindAcc {
+    pub rows: u64,
+    /// TCP socket states (netstat, ss).
+    pub states: [u64; TcpState::COUNT],
+    /// Conntrack states of TCP entries.
+    pub ct_states: [u64; CtState::COUNT],
+    pub protos: [u64; Proto::COUNT],
+    pub families: [u64; 3],
+    /// Remote peer (socket) or original destination (conntrack).
+    pub remote: FastMap<AddrId, StateCounts>,
+    /// Local port (socket) or original destination port (conntrack).
+    pub local_ports: FastMap<u16, StateCounts>,
+    /// Conntrack only: original source address.
+    pub ct_src: FastMap<AddrId, u64>,
+    /// Conntrack flag counts: assured, unreplied, offload.
+    pub ct_flags: [u64; 3],
+    pub truncated_addrs: u64,
+}
+
+impl Default for KindAcc {
+    fn default() -> Self {
+        KindAcc {
+            rows: 0,
+            states: [0; TcpState::COUNT],
+            ct_states: [0; CtState::COUNT],
+            protos: [0; Proto::COUNT],
+            families: [0; 3],
+            remote: fast_map(),
+            local_ports: fast_map(),
+            ct_src: fast_map(),
+            ct_flags: [0; 3],
+            truncated_addrs: 0,
+        }
+    }
+}
+
+impl KindAcc {
+    /// Folds one socket row. `intern` maps address bytes to ids.
+    #[inline]
+    pub fn add_socket<'a>(&mut self, r: &SocketRecord<'a>, intern: &mut impl FnMut(&'a [u8]) -> AddrId) {
+        self.rows += 1;
+        self.protos[r.proto as usize] += 1;
+        self.families[r.family as usize] += 1;
+        let state = if r.proto == Proto::Tcp { r.state } else { TcpState::None };
+        if r.proto == Proto::Tcp {
+            self.states[r.state as usize] += 1;
+        }
+        if (r.local.flags | r.remote.flags) & crate::parse::addr::flags::TRUNCATED != 0 {
+            self.truncated_addrs += 1;
+        }
+        if !r.remote.is_wildcard() {
+            let id = intern(r.remote.addr);
+            self.remote.entry(id).or_default().add(state);
+        }
+        if let Some(p) = r.local.port {
+            self.local_ports.entry(p).or_default().add(state);
+        }
+    }
+
+    /// Folds one conntrack entry.
+    #[inline]
+    pub fn add_conntrack<'a>(
+        &mut self,
+        r: &ConntrackRecord<'a>,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrId,
+    ) {
+        self.rows += 1;
+        self.protos[r.proto as usize] += 1;
+        self.families[r.family as usize] += 1;
+        if r.proto == Proto::Tcp {
+            self.ct_states[r.state as usize] += 1;
+        }
+        // Conntrack states are kept in their own vocabulary; the per-key
+        // breakdown uses the socket enum only for TCP rows that share a name.
+        let state = TcpState::None;
+        let dst = intern(r.orig.dst);
+        self.remote.entry(dst).or_default().add(state);
+        let src = intern(r.orig.src);
+        *self.ct_src.entry(src).or_default() += 1;
+        if let Some(p) = r.orig.dport {
+            self.local_ports.entry(p).or_default().add(state);
+        }
+        if r.flags & ct_flags::ASSURED != 0 {
+            self.ct_flags[0] += 1;
+        }
+        if r.flags & ct_flags::UNREPLIED != 0 {
+            self.ct_flags[1] += 1;
+        }
+        if r.flags & ct_flags::OFFLOAD != 0 {
+            self.ct_flags[2] += 1;
+        }
+    }
+
+    /// Merges `o`, translating its address ids through `remap`.
+    pub fn merge_from(&mut self, o: &KindAcc, remap: &[AddrId]) {
+        self.rows += o.rows;
+        add_arrays(&mut self.states, &o.states);
+        add_arrays(&mut self.ct_states, &o.ct_states);
+        add_arrays(&mut self.protos, &o.protos);
+        add_arrays(&mut self.families, &o.families);
+        add_arrays(&mut self.ct_flags, &o.ct_flags);
+        self.truncated_addrs += o.truncated_addrs;
+        for (id, c) in &o.remote {
+            let gid = remap.get(*id as usize).copied().unwrap_or(*id);
+            self.remote.entry(gid).or_default().merge(c);
+        }
+        for (p, c) in &o.local_ports {
+            self.local_ports.entry(*p).or_default().merge(c);
+        }
+        for (id, c) in &o.ct_src {
+            let gid = remap.get(*id as usize).copied().unwrap_or(*id);
+            *self.ct_src.entry(gid).or_default() += c;
+        }
+    }
+
+    /// Replaces address ids through `remap` (chunk ids → file ids).
+    pub fn remap(&mut self, remap: &[AddrId]) {
+        let remote = std::mem::replace(&mut self.remote, fast_map());
+        for (id, c) in remote {
+            self.remote.insert(remap[id as usize], c);
+        }
+        let src = std::mem::replace(&mut self.ct_src, fast_map());
+        for (id, c) in src {
+            self.ct_src.insert(remap[id as usize], c);
+        }
+    }
+}
+
+fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
+    for (x, y) in a.iter_mut().zip(b.iter()) {
+        *x += y;
+    }
+}
+
+/// All accumulators of one snapshot segment.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentAcc {
+    pub kinds: [Option<Box<KindAcc>>; Kind::COUNT],
+    pub sockstat: Option<crate::parse::ss::Sockstat>,
+    /// Rows recognized but not modelled (UNIX sockets...).
+    pub ignored_rows: u64,
+    pub ct_trailer: Option<u64>,
+}
+
+impl SegmentAcc {
+    #[inline]
+    pub fn kind_mut(&mut self, k: Kind) -> &mut KindAcc {
+        self.kinds[k as usize].get_or_insert_with(Default::default)
+    }
+
+    pub fn has_content(&self) -> bool {
+        self.kinds.iter().any(|k| k.as_ref().is_some_and(|k| k.rows > 0)) || self.sockstat.is_some()
+    }
+
+    pub fn merge_from(&mut self, o: &SegmentAcc, remap: &[AddrId]) {
+        for (i, k) in o.kinds.iter().enumerate() {
+            if let Some(k) = k {
+                self.kinds[i].get_or_insert_with(Default::default).merge_from(k, remap);
+            }
+        }
+        if let Some(s) = &o.sockstat {
+            self.sockstat.get_or_insert_with(Default::default).merge(s);
+        }
+        self.ignored_rows += o.ignored_rows;
+        if let Some(n) = o.ct_trailer {
+            *self.ct_trailer.get_or_insert(0) += n;
+        }
+    }
+
+    pub fn remap(&mut self, remap: &[AddrId]) {
+        for k in self.kinds.iter_mut().flatten() {
+            k.remap(remap);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Line, LineState, Section, classify};
+
+    fn fold(lines: &[&str]) -> (SegmentAcc, Interner) {
+        let mut acc = SegmentAcc::default();
+        let mut names = Interner::default();
+        let mut st = LineState::new(None);
+        st.section = Section::Inet;
+        for l in lines {
+            let mut intern = |s: &[u8]| names.intern(s);
+            match classify(l.as_bytes(), &mut st) {
+                Line::Socket(r) => acc.kind_mut(r.kind).add_socket(&r, &mut intern),
+                Line::Conntrack(r) => acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &mut intern),
+                other => panic!("{l}: {other:?}"),
+            }
+        }
+        (acc, names)
+    }
+
+    #[test]
+    fn counts_states_peers_and_ports() {
+        let (acc, names) = fold(&[
+            "ESTAB 0 0 10.0.0.1:443 10.0.0.9:5000",
+            "ESTAB 0 0 10.0.0.1:443 10.0.0.9:5001",
+            "TIME-WAIT 0 0 10.0.0.1:443 [::ffff:10.0.0.8]:5002",
+            "LISTEN 0 128 0.0.0.0:443 0.0.0.0:*",
+        ]);
+        let k = acc.kinds[Kind::Ss as usize].as_ref().unwrap();
+        assert_eq!(k.rows, 4);
+        assert_eq!(k.states[TcpState::Established as usize], 2);
+        assert_eq!(k.states[TcpState::TimeWait as usize], 1);
+        // The wildcard peer of the listener is not a peer.
+        assert_eq!(k.remote.len(), 2);
+        let id9 = names.names.iter().position(|n| &**n == b"10.0.0.9").unwrap() as AddrId;
+        assert_eq!(k.remote[&id9].total, 2);
+        assert_eq!(k.local_ports[&443].total, 4);
+    }
+
+    #[test]
+    fn merge_is_associative_over_remapped_ids() {
+        let lines = [
+            "ESTAB 0 0 10.0.0.1:443 10.0.0.9:5000",
+            "ESTAB 0 0 10.0.0.1:443 10.0.0.7:5001",
+            "CLOSE-WAIT 0 0 10.0.0.1:443 10.0.0.9:5002",
+        ];
+        let (whole, names) = fold(&lines);
+        let (a, na) = fold(&lines[..1]);
+        let (b, nb) = fold(&lines[1..]);
+        let mut global = Interner::default();
+        let ra: Vec<_> = na.names.iter().map(|n| global.intern(n)).collect();
+        let rb: Vec<_> = nb.names.iter().map(|n| global.intern(n)).collect();
+        let mut merged = SegmentAcc::default();
+        merged.merge_from(&a, &ra);
+        merged.merge_from(&b, &rb);
+        let (w, m) = (whole.kinds[1].as_ref().unwrap(), merged.kinds[1].as_ref().unwrap());
+        assert_eq!(w.states, m.states);
+        let by_name = |k: &KindAcc, n: &Interner| {
+            let mut v: Vec<(Vec<u8>, u64)> =
+                k.remote.iter().map(|(id, c)| (n.name(*id).to_vec(), c.total)).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(by_name(w, &names), by_name(m, &global));
+    }
+}

@@ -1,0 +1,168 @@
+//! The only place that builds polars DataFrames.
+//!
+//! Frames are built from merged aggregates (finished snapshots), never from
+//! raw rows: one row per snapshot and tool in [`Frames::snapshots`], and long
+//! tables keyed by that row's `snap` id for states, protocols, remote
+//! addresses and local ports. Sorting and top-N run here, in polars.
+
+use polars::prelude::*;
+
+use crate::ingest::Ingested;
+use crate::model::{CtState, Kind, Proto, TcpState};
+
+/// Column names.
+pub mod col {
+    pub const SNAP: &str = "snap";
+    pub const HOST: &str = "host";
+    pub const SOURCE: &str = "source";
+    pub const KIND: &str = "kind";
+    pub const INDEX: &str = "index";
+    pub const TIME: &str = "time";
+    pub const TOTAL: &str = "total";
+    pub const STATE: &str = "state";
+    pub const PROTOCOL: &str = "protocol";
+    pub const ADDR: &str = "addr";
+    pub const PORT: &str = "port";
+    pub const COUNT: &str = "count";
+}
+
+/// The DataFrames of a run.
+pub struct Frames {
+    /// snap, host, source, kind, index, time (RFC 3339 or null), total.
+    pub snapshots: DataFrame,
+    /// snap, state, count — every canonical TCP state (socket snapshots) or
+    /// conntrack state (conntrack snapshots), zeros included.
+    pub states: DataFrame,
+    /// snap, protocol, count — non-zero only.
+    pub protocols: DataFrame,
+    /// snap, addr, count — sorted by snap, count desc, addr.
+    pub remote: DataFrame,
+    /// snap, port, count — sorted by snap, count desc, port.
+    pub ports: DataFrame,
+}
+
+impl Frames {
+    /// Builds all frames. Row `snap` = position in the (snapshot, kind)
+    /// order of [`Frames::snapshot_rows`].
+    pub fn build(run: &Ingested) -> PolarsResult<Frames> {
+        let mut snap = Vec::new();
+        let mut host = Vec::new();
+        let mut source = Vec::new();
+        let mut kind = Vec::new();
+        let mut index = Vec::new();
+        let mut time: Vec<Option<String>> = Vec::new();
+        let mut total = Vec::new();
+        let (mut st_snap, mut st_state, mut st_count) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut pr_snap, mut pr_name, mut pr_count) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ra_snap, mut ra_addr, mut ra_count) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut po_snap, mut po_port, mut po_count) = (Vec::new(), Vec::new(), Vec::new());
+
+        for (row, (s, k)) in snapshot_rows(run).enumerate() {
+            let id = row as u32;
+            let src = &run.sources[s.source];
+            snap.push(id);
+            host.push(src.host.as_str());
+            source.push(src.path.as_str());
+            kind.push(k.kind.name());
+            index.push(s.index as u32);
+            time.push(s.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+            total.push(k.total);
+            if k.kind == Kind::Conntrack {
+                for c in 0..CtState::COUNT as u8 {
+                    let cs = CtState::from_code(c);
+                    let n = k.ct_states[c as usize];
+                    if n > 0 || matches!(cs, CtState::Established | CtState::TimeWait | CtState::SynSent) {
+                        st_snap.push(id);
+                        st_state.push(cs.name());
+                        st_count.push(n);
+                    }
+                }
+            } else {
+                for st in TcpState::ALL.into_iter().filter(|s| s.is_tcp_state()) {
+                    let n = k.states[st as usize];
+                    if st != TcpState::Unknown || n > 0 {
+                        st_snap.push(id);
+                        st_state.push(st.name());
+                        st_count.push(n);
+                    }
+                }
+            }
+            for p in Proto::ALL {
+                let n = k.protos[p as usize];
+                if n > 0 {
+                    pr_snap.push(id);
+                    pr_name.push(p.name());
+                    pr_count.push(n);
+                }
+            }
+            for (a, c) in &k.top_remote {
+                ra_snap.push(id);
+                ra_addr.push(a.as_str());
+                ra_count.push(c.total);
+            }
+            for (p, c) in &k.top_local_ports {
+                po_snap.push(id);
+                po_port.push(*p);
+                po_count.push(c.total);
+            }
+        }
+
+        let snapshots = DataFrame::new_infer_height(vec![
+            Column::new(col::SNAP.into(), snap),
+            Column::new(col::HOST.into(), host),
+            Column::new(col::SOURCE.into(), source),
+            Column::new(col::KIND.into(), kind),
+            Column::new(col::INDEX.into(), index),
+            Column::new(col::TIME.into(), time),
+            Column::new(col::TOTAL.into(), total),
+        ])?;
+        let states = DataFrame::new_infer_height(vec![
+            Column::new(col::SNAP.into(), st_snap),
+            Column::new(col::STATE.into(), st_state),
+            Column::new(col::COUNT.into(), st_count),
+        ])?;
+        let protocols = DataFrame::new_infer_height(vec![
+            Column::new(col::SNAP.into(), pr_snap),
+            Column::new(col::PROTOCOL.into(), pr_name),
+            Column::new(col::COUNT.into(), pr_count),
+        ])?;
+        let desc = SortMultipleOptions::new()
+            .with_order_descending_multi([false, true, false])
+            .with_maintain_order(true);
+        let remote = DataFrame::new_infer_height(vec![
+            Column::new(col::SNAP.into(), ra_snap),
+            Column::new(col::ADDR.into(), ra_addr),
+            Column::new(col::COUNT.into(), ra_count),
+        ])?
+        .sort([col::SNAP, col::COUNT, col::ADDR], desc.clone())?;
+        let ports = DataFrame::new_infer_height(vec![
+            Column::new(col::SNAP.into(), po_snap),
+            Column::new(col::PORT.into(), po_port),
+            Column::new(col::COUNT.into(), po_count),
+        ])?
+        .sort([col::SNAP, col::COUNT, col::PORT], desc)?;
+        Ok(Frames { snapshots, states, protocols, remote, ports })
+    }
+}
+
+/// The (snapshot, tool) pairs in output order: source, snapshot index, tool.
+pub fn snapshot_rows(
+    run: &Ingested,
+) -> impl Iterator<Item = (&crate::snapshot::SnapshotSummary, &crate::snapshot::KindSummary)> {
+    run.snapshots.iter().flat_map(|s| s.kinds.iter().map(move |k| (s, k)))
+}
+
+/// Rows of a long frame grouped by `snap`: for each snap id, the row range.
+/// The frame must be sorted by `snap` (all frames here are).
+pub fn group_ranges(df: &DataFrame) -> PolarsResult<Vec<(u32, std::ops::Range<usize>)>> {
+    let snaps = df.column(col::SNAP)?.u32()?;
+    let mut out: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    for (i, v) in snaps.iter().enumerate() {
+        let v = v.unwrap_or(u32::MAX);
+        match out.last_mut() {
+            Some((s, r)) if *s == v => r.end = i + 1,
+            _ => out.push((v, i..i + 1)),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,383 @@
+//! The chunk worker: classify every line of one chunk and fold it.
+//!
+//! A chunk does not know what came before it, so it records what it cannot
+//! decide and lets the in-order merger settle it:
+//! - its first segment continues whatever snapshot the previous chunk left
+//!   open (`SegStart::ChunkStart`);
+//! - a table header before any row in the chunk starts a new snapshot only
+//!   if the previous chunk's open snapshot had rows (`MaybeHeader`);
+//! - lines rejected before the chunk's first section title might belong to
+//!   a netstat UNIX or other ignored section opened in an earlier chunk
+//!   (`deferred`).
+
+use crate::fold::{ChunkInterner, SegmentAcc};
+use crate::model::Kind;
+use crate::parse::timestamp::RawTime;
+use crate::parse::{Line, LineState, RejectReason, Section, Structure, TableFormat, classify};
+use crate::snapshot::{KindSummary, finalize};
+
+use super::read::lines;
+
+/// How many rejected lines are kept as samples per source.
+pub const MAX_SAMPLES: usize = 10;
+/// Longest sample text kept.
+const SAMPLE_CHARS: usize = 200;
+
+/// Line accounting. `parsed + structural + ignored + rejected == total`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LineCounts {
+    pub total: u64,
+    pub parsed: u64,
+    pub structural: u64,
+    pub ignored: u64,
+    pub rejected: u64,
+}
+
+impl LineCounts {
+    pub fn add(&mut self, o: &LineCounts) {
+        self.total += o.total;
+        self.parsed += o.parsed;
+        self.structural += o.structural;
+        self.ignored += o.ignored;
+        self.rejected += o.rejected;
+    }
+}
+
+/// A rejected line kept as an example.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectSample {
+    /// 1-based line number in the source (chunk-relative inside a worker).
+    pub line: u64,
+    pub text: String,
+    pub reason: RejectReason,
+}
+
+/// Rejected lines: a count per reason and the first few samples.
+#[derive(Debug, Clone, Default)]
+pub struct RejectLog {
+    pub count: u64,
+    pub by_reason: std::collections::BTreeMap<RejectReason, u64>,
+    pub samples: Vec<RejectSample>,
+}
+
+impl RejectLog {
+    pub fn add(&mut self, line: u64, text: &[u8], reason: RejectReason) {
+        self.count += 1;
+        *self.by_reason.entry(reason).or_default() += 1;
+        if self.samples.len() < MAX_SAMPLES {
+            self.samples.push(RejectSample { line, text: sample_text(text), reason });
+        }
+    }
+}
+
+/// Printable, bounded copy of a line.
+pub fn sample_text(b: &[u8]) -> String {
+    let b = crate::parse::tokens::trim_end(b);
+    let s = String::from_utf8_lossy(&b[..b.len().min(SAMPLE_CHARS * 4)]);
+    let mut out: String = s.chars().take(SAMPLE_CHARS).collect();
+    if s.chars().count() > SAMPLE_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// What started a segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SegStart {
+    /// Continues the previous chunk's open snapshot.
+    ChunkStart,
+    /// A timestamp line (1-based chunk line).
+    Time(RawTime),
+    /// A table header after rows: certainly a new snapshot.
+    Header,
+    /// A table header before any row of this chunk: a new snapshot only if
+    /// the open snapshot has rows.
+    MaybeHeader,
+}
+
+/// A segment as the worker leaves it.
+pub enum Segment {
+    /// Still open at an edge of the chunk (or of uncertain start):
+    /// accumulators with chunk-local address ids.
+    Open { start: SegStart, first_line: u64, acc: SegmentAcc, has_rows: bool },
+    /// A complete snapshot inside the chunk, already reduced.
+    Done {
+        start: SegStart,
+        first_line: u64,
+        kinds: Vec<KindSummary>,
+        sockstat: Option<crate::parse::ss::Sockstat>,
+        ct_trailer: Option<u64>,
+        has_content: bool,
+    },
+}
+
+/// Everything a worker reports for one chunk.
+pub struct ChunkOut {
+    pub index: usize,
+    pub counts: LineCounts,
+    pub rejects: RejectLog,
+    /// Rejected before any section title in this chunk: resolved by the
+    /// merger against the section the previous chunk ended in.
+    pub deferred: RejectLog,
+    /// Section at the end, if the chunk saw any title.
+    pub end_section: Option<Section>,
+    pub segments: Vec<Segment>,
+    /// Chunk-local address table.
+    pub names: Vec<Box<[u8]>>,
+    pub kinds_seen: [u64; Kind::COUNT],
+    pub sockstat_lines: u64,
+    pub timestamps: u64,
+}
+
+/// Per-run settings the worker needs.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerCfg {
+    pub forced: Option<TableFormat>,
+    /// Only timestamp lines separate snapshots (the capture has them).
+    pub timestamp_mode: bool,
+    /// Top-K kept per finished snapshot.
+    pub keep: usize,
+}
+
+struct Cur {
+    start: SegStart,
+    first_line: u64,
+    acc: SegmentAcc,
+    has_rows: bool,
+    ct_rows: u64,
+    ct_expected: Option<u64>,
+}
+
+impl Cur {
+    fn new(start: SegStart, first_line: u64) -> Self {
+        Cur { start, first_line, acc: SegmentAcc::default(), has_rows: false, ct_rows: 0, ct_expected: None }
+    }
+}
+
+/// Classifies and folds one chunk.
+pub fn process_chunk(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
+    match repair_interleaved_trailers(data) {
+        Some(fixed) => process_lines(index, &fixed, cfg),
+        None => process_lines(index, data, cfg),
+    }
+}
+
+/// `conntrack -L 2>&1` interleaves the stderr trailer with buffered stdout,
+/// often in the middle of a row:
+///
+/// ```text
+/// tcp 6 1777 TIME_WAIT src=10.20.0.23 dst=10.20.0.10 sport=54448 dport=80 packets=6 bytes=3conntrack v1.4.7 (conntrack-tools): 297 flow entries have been shown.
+/// 68 src=10.20.0.10 dst=10.20.0.23 sport=80 dport=54448 packets=4 bytes=333 [ASSURED] mark=0 use=1
+/// ```
+///
+/// Returns a copy with the trailer moved onto its own line and the row
+/// joined again (same number of lines), or `None` if there is nothing to
+/// repair (the common case: one fast substring scan).
+pub fn repair_interleaved_trailers(data: &[u8]) -> Option<Vec<u8>> {
+    const NEEDLE: &[u8] = b" (conntrack-tools): ";
+    let mut cuts: Vec<(usize, usize, usize)> = Vec::new(); // (line start, trailer start, line end)
+    for pos in memchr::memmem::find_iter(data, NEEDLE) {
+        let ls = memchr::memrchr(b'\n', &data[..pos]).map_or(0, |p| p + 1);
+        let Some(t) = memchr::memmem::rfind(&data[ls..pos], b"conntrack v").map(|p| ls + p) else { continue };
+        if t == ls {
+            continue;
+        }
+        let le = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |p| pos + p);
+        cuts.push((ls, t, le));
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() + 1);
+    let mut at = 0;
+    for (ls, t, le) in cuts {
+        if ls < at {
+            continue;
+        }
+        out.extend_from_slice(&data[at..ls]);
+        // The trailer on its own line, then the row's two halves joined.
+        out.extend_from_slice(&data[t..le]);
+        out.push(b'\n');
+        out.extend_from_slice(&data[ls..t]);
+        at = (le + 1).min(data.len());
+    }
+    out.extend_from_slice(&data[at..]);
+    Some(out)
+}
+
+fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
+    let mut st = LineState::new(cfg.forced);
+    let mut interner = ChunkInterner::default();
+    let mut done: Vec<Cur> = Vec::new();
+    let mut cur = Cur::new(SegStart::ChunkStart, 1);
+    let mut counts = LineCounts::default();
+    let mut rejects = RejectLog::default();
+    let mut deferred = RejectLog::default();
+    let mut kinds_seen = [0u64; Kind::COUNT];
+    let mut title_seen = false;
+    let mut ct_boundary = false;
+    let mut sockstat_lines = 0u64;
+    let mut timestamps = 0u64;
+
+    for (i, line) in lines(data).enumerate() {
+        let lineno = i as u64 + 1;
+        counts.total += 1;
+        let parsed = classify(line, &mut st);
+        if st.section != Section::Unknown {
+            title_seen = true;
+        }
+        // A new segment starts here when `split` is set.
+        let mut split: Option<SegStart> = None;
+        match parsed {
+            Line::Socket(r) => {
+                counts.parsed += 1;
+                kinds_seen[r.kind as usize] += 1;
+                cur.has_rows = true;
+                cur.acc.kind_mut(r.kind).add_socket(&r, &mut |s| interner.intern(s));
+            }
+            Line::Conntrack(r) => {
+                counts.parsed += 1;
+                kinds_seen[Kind::Conntrack as usize] += 1;
+                // Without timestamps, a listing ends once it holds as many
+                // entries as its trailer announced (the trailer goes to
+                // stderr, so it may come before, inside or after the rows).
+                if ct_boundary && !cfg.timestamp_mode && cur.has_rows {
+                    let prev = std::mem::replace(&mut cur, Cur::new(SegStart::Header, lineno));
+                    done.push(prev);
+                }
+                ct_boundary = false;
+                cur.has_rows = true;
+                cur.ct_rows += 1;
+                cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &mut |s| interner.intern(s));
+                ct_boundary = cur.ct_expected.is_some_and(|n| cur.ct_rows >= n);
+            }
+            Line::Sockstat(c) => {
+                counts.parsed += 1;
+                sockstat_lines += 1;
+                if !cfg.timestamp_mode && c.total.is_some() && cur.acc.sockstat.is_some() {
+                    let prev = std::mem::replace(&mut cur, Cur::new(SegStart::Header, lineno));
+                    done.push(prev);
+                }
+                cur.acc.sockstat.get_or_insert_with(Default::default).merge(&c);
+            }
+            Line::SockstatOther => {
+                counts.parsed += 1;
+                sockstat_lines += 1;
+            }
+            Line::Continuation => counts.parsed += 1,
+            Line::Structure(s) => {
+                counts.structural += 1;
+                match s {
+                    Structure::Timestamp(t) => {
+                        timestamps += 1;
+                        split = Some(SegStart::Time(t));
+                    }
+                    Structure::TableHeader(_) if !cfg.timestamp_mode => {
+                        if cur.has_rows {
+                            split = Some(SegStart::Header);
+                        } else if cur.start == SegStart::ChunkStart && done.is_empty() {
+                            split = Some(SegStart::MaybeHeader);
+                        }
+                    }
+                    Structure::ConntrackTrailer(n) => {
+                        *cur.acc.ct_trailer.get_or_insert(0) += n;
+                        cur.ct_expected = Some(n);
+                        ct_boundary = cur.ct_rows >= n;
+                    }
+                    _ => {}
+                }
+            }
+            Line::Ignored(_) => {
+                counts.ignored += 1;
+                cur.acc.ignored_rows += 1;
+            }
+            Line::Rejected(reason) => {
+                if title_seen {
+                    counts.rejected += 1;
+                    rejects.add(lineno, line, reason);
+                } else {
+                    // Counted by the merger once the section is known.
+                    counts.total -= 1;
+                    deferred.add(lineno, line, reason);
+                }
+            }
+        }
+        if let Some(start) = split {
+            let prev = std::mem::replace(&mut cur, Cur::new(start, lineno));
+            done.push(prev);
+        }
+    }
+    done.push(cur);
+
+    // Reduce the segments that are certainly complete snapshots: not at an
+    // edge of the chunk, and started by a definite boundary.
+    let last = done.len() - 1;
+    let names_ref = &interner.names;
+    let name = |id: u32| -> &[u8] { names_ref.get(id as usize).copied().unwrap_or(b"?") };
+    let segments = done
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let definite = matches!(c.start, SegStart::Time(_) | SegStart::Header);
+            if i > 0 && i < last && definite {
+                Segment::Done {
+                    start: c.start,
+                    first_line: c.first_line,
+                    kinds: finalize(&c.acc, &name, cfg.keep),
+                    sockstat: c.acc.sockstat,
+                    ct_trailer: c.acc.ct_trailer,
+                    has_content: c.acc.has_content(),
+                }
+            } else {
+                Segment::Open { start: c.start, first_line: c.first_line, acc: c.acc, has_rows: c.has_rows }
+            }
+        })
+        .collect();
+    let names = interner.names.iter().map(|n| Box::<[u8]>::from(*n)).collect();
+    ChunkOut {
+        index,
+        counts,
+        rejects,
+        deferred,
+        end_section: title_seen.then_some(st.section),
+        segments,
+        names,
+        kinds_seen,
+        sockstat_lines,
+        timestamps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interleaved_trailer_is_moved_out_of_the_row() {
+        let data = b"tcp 6 1 CLOSE src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=6 bytes=3conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n68 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 mark=0 use=1\nnext\n";
+        let fixed = repair_interleaved_trailers(data).unwrap();
+        let text = String::from_utf8(fixed).unwrap();
+        assert_eq!(
+            text,
+            "conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\ntcp 6 1 CLOSE src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=6 bytes=368 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 mark=0 use=1\nnext\n"
+        );
+        assert!(
+            repair_interleaved_trailers(
+                b"conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n"
+            )
+            .is_none()
+        );
+        let out = process_chunk(0, data, &WorkerCfg { forced: None, timestamp_mode: false, keep: 10 });
+        // `next` is held back until the merger knows the section.
+        assert_eq!(
+            (out.counts.total, out.counts.parsed, out.counts.structural, out.deferred.count),
+            (2, 1, 1, 1)
+        );
+    }
+}
+
+/// True if any of the first lines of `data` is a timestamp marker: then
+/// the capture is a timestamped loop and only timestamps cut snapshots.
+pub fn has_timestamps(data: &[u8]) -> bool {
+    lines(data).take(200_000).any(|l| crate::parse::timestamp::parse_timestamp_line(l).is_some())
+}

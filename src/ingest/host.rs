@@ -1,0 +1,156 @@
+//! Which host a capture file came from.
+//!
+//! In order: `--host NAME`; a sosreport tree (the `hostname` file at the
+//! root, i.e. the directory that holds `sos_commands/`, else the
+//! `sosreport-<host>-…` directory name); an OSWatcher archive file
+//! (`<host>_<tool>_YY.MM.DD.HHMM.dat[.gz]`); otherwise the file name up to
+//! its first dot (`web-1.log` → `web-1`), except when the name is a
+//! command's name (`ss-tan.txt`, `netstat_-W_-neopa`, `nf_conntrack`):
+//! then the host is the directory holding it (`web-1/ss-tan.txt` → `web-1`).
+
+use std::path::Path;
+
+/// File-name prefixes that name a command, not a host.
+const COMMAND_PREFIXES: &[&str] = &[
+    "ss",
+    "netstat",
+    "conntrack",
+    "nf_conntrack",
+    "sysctl",
+    "sockstat",
+    "ip_netns_exec",
+    "proc",
+    "tcp",
+    "udp",
+    "dmesg",
+    "messages",
+    "journal",
+    "capture",
+    "snapshot",
+    "output",
+    "stdin",
+];
+
+/// Infers the host of `path`. `None` only for stdin without `--host`.
+pub fn infer_host(path: &Path) -> Option<String> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    if let Some(h) = sosreport_host(path) {
+        return Some(h);
+    }
+    let file = path.file_name()?.to_string_lossy().into_owned();
+    if let Some(h) = oswatcher_host(&file) {
+        return Some(h);
+    }
+    let stem = file.split('.').next().unwrap_or(&file).to_string();
+    let is_command = {
+        let lower = stem.to_ascii_lowercase();
+        COMMAND_PREFIXES.iter().any(|p| {
+            lower == *p
+                || lower.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_', ' ']) || r.is_empty())
+        })
+    };
+    if is_command || stem.is_empty() {
+        if let Some(dir) = path.parent().and_then(|p| p.file_name()) {
+            let d = dir.to_string_lossy();
+            if d != "." && d != ".." && !d.is_empty() && d != "networking" && d != "sos_commands" {
+                return Some(d.into_owned());
+            }
+        }
+    }
+    Some(if stem.is_empty() { file } else { stem })
+}
+
+/// The host of a file inside a sosreport tree.
+fn sosreport_host(path: &Path) -> Option<String> {
+    let abs = std::path::absolute(path).ok()?;
+    for dir in abs.ancestors().skip(1) {
+        if dir.join("sos_commands").is_dir() {
+            if let Ok(h) = std::fs::read_to_string(dir.join("hostname")) {
+                let h = h.lines().next().unwrap_or("").trim();
+                if !h.is_empty() {
+                    return Some(h.to_string());
+                }
+            }
+            let name = dir.file_name()?.to_string_lossy();
+            return Some(sos_dir_host(&name));
+        }
+    }
+    None
+}
+
+/// `sosreport-web-1-01234567-2024-03-05-abcdef` → `web-1`;
+/// any other directory name is used as is.
+fn sos_dir_host(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("sosreport-") else { return name.to_string() };
+    // Drop the date and random suffix (`-YYYY-MM-DD-xxxxx`) and a numeric
+    // case id before it.
+    let parts: Vec<&str> = rest.split('-').collect();
+    let mut end = parts.len();
+    if let Some(p) = parts.iter().position(|p| p.len() == 4 && p.chars().all(|c| c.is_ascii_digit())) {
+        end = p;
+    }
+    // A case id is a long number; a short one is part of the host name.
+    while end > 1 && parts[end - 1].len() >= 5 && parts[end - 1].chars().all(|c| c.is_ascii_digit()) {
+        end -= 1;
+    }
+    parts[..end].join("-")
+}
+
+/// `db01_netstat_24.03.05.1000.dat.gz` → `db01`.
+fn oswatcher_host(file: &str) -> Option<String> {
+    let base = file.trim_end_matches(".gz").trim_end_matches(".bz2").trim_end_matches(".zst");
+    let base = base.strip_suffix(".dat")?;
+    let (rest, stamp) = base.rsplit_once('_')?;
+    let ok = stamp.len() == 13
+        && stamp.split('.').map(str::len).eq([2, 2, 2, 4])
+        && stamp.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if !ok {
+        return None;
+    }
+    let (host, _tool) = rest.rsplit_once('_')?;
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_and_directories() {
+        assert_eq!(infer_host(Path::new("caps/web-1.log")).as_deref(), Some("web-1"));
+        assert_eq!(infer_host(Path::new("caps/web-1/ss-tan.txt")).as_deref(), Some("web-1"));
+        assert_eq!(infer_host(Path::new("db2/netstat_-W_-neopa")).as_deref(), Some("db2"));
+        assert_eq!(infer_host(Path::new("host9/nf_conntrack")).as_deref(), Some("host9"));
+        assert_eq!(infer_host(Path::new("sstable-node.log")).as_deref(), Some("sstable-node"));
+        assert_eq!(infer_host(Path::new("-")), None);
+    }
+
+    #[test]
+    fn oswatcher_archive_names() {
+        assert_eq!(oswatcher_host("db01_netstat_24.03.05.1000.dat.gz").as_deref(), Some("db01"));
+        assert_eq!(
+            oswatcher_host("db01.example.com_netstat_24.03.05.1000.dat").as_deref(),
+            Some("db01.example.com")
+        );
+        assert_eq!(oswatcher_host("netstat.dat"), None);
+    }
+
+    #[test]
+    fn sosreport_directory_names() {
+        assert_eq!(sos_dir_host("sosreport-web-1-01234567-2024-03-05-abcdef"), "web-1");
+        assert_eq!(sos_dir_host("sosreport-db2-2024-03-05-xyz"), "db2");
+        assert_eq!(sos_dir_host("coreos-sosreport-master1"), "coreos-sosreport-master1");
+    }
+
+    #[test]
+    fn sosreport_tree_uses_hostname_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let net = dir.path().join("sos_commands/networking");
+        std::fs::create_dir_all(&net).unwrap();
+        std::fs::write(dir.path().join("hostname"), "node-7.example\n").unwrap();
+        std::fs::write(net.join("ss_-peaonmi"), "").unwrap();
+        assert_eq!(infer_host(&net.join("ss_-peaonmi")).as_deref(), Some("node-7.example"));
+    }
+}

@@ -1,0 +1,243 @@
+//! The in-order merger: turns chunk results into numbered snapshots.
+//!
+//! Workers finish chunks in any order; the merger takes them strictly in
+//! file order (holding at most a few early finishers), carries the open
+//! snapshot from one chunk to the next, settles the questions a chunk could
+//! not answer alone (see `chunk.rs`) and reduces each snapshot as soon as it
+//! closes, so memory stays bounded however long the file is.
+
+use std::collections::BTreeMap;
+
+use crate::fold::{AddrId, Interner, SegmentAcc};
+use crate::model::Kind;
+use crate::parse::Section;
+use crate::parse::timestamp::{RawTime, TzPolicy, resolve};
+use crate::snapshot::{SnapshotSummary, finalize};
+
+use super::chunk::{ChunkOut, LineCounts, MAX_SAMPLES, RejectLog, RejectSample, SegStart, Segment};
+
+struct Open {
+    acc: SegmentAcc,
+    time: Option<RawTime>,
+    first_line: u64,
+    has_rows: bool,
+}
+
+/// Merger state for one source.
+pub struct Merger<'a> {
+    source: usize,
+    keep: usize,
+    tz: Option<&'a TzPolicy>,
+    strict: bool,
+    next: usize,
+    pending: BTreeMap<usize, ChunkOut>,
+    lines_before: u64,
+    section: Section,
+    interner: Interner,
+    open: Option<Open>,
+    pub snapshots: Vec<SnapshotSummary>,
+    pub counts: LineCounts,
+    pub rejects: RejectLog,
+    pub kinds_seen: [u64; Kind::COUNT],
+    pub sockstat_lines: u64,
+    pub timestamps: u64,
+    pub ct_trailer_total: Option<u64>,
+    /// Notes about time resolution: message → occurrences.
+    pub time_notes: BTreeMap<String, u64>,
+    /// Timestamp lines that had no table after them.
+    pub empty_snapshots: u64,
+    /// First rejected line, for `--strict`.
+    pub first_reject: Option<RejectSample>,
+}
+
+impl<'a> Merger<'a> {
+    pub fn new(source: usize, keep: usize, tz: Option<&'a TzPolicy>, strict: bool) -> Self {
+        Merger {
+            source,
+            keep,
+            tz,
+            strict,
+            next: 0,
+            pending: BTreeMap::new(),
+            lines_before: 0,
+            section: Section::Unknown,
+            interner: Interner::default(),
+            open: None,
+            snapshots: Vec::new(),
+            counts: LineCounts::default(),
+            rejects: RejectLog::default(),
+            kinds_seen: [0; Kind::COUNT],
+            sockstat_lines: 0,
+            timestamps: 0,
+            ct_trailer_total: None,
+            time_notes: BTreeMap::new(),
+            empty_snapshots: 0,
+            first_reject: None,
+        }
+    }
+
+    /// True once `--strict` found a rejected line: stop feeding chunks.
+    pub fn failed(&self) -> bool {
+        self.strict && self.first_reject.is_some()
+    }
+
+    /// Accepts a chunk in any order; processes all that are now in order.
+    pub fn push(&mut self, out: ChunkOut) {
+        self.pending.insert(out.index, out);
+        while let Some(out) = self.pending.remove(&self.next) {
+            self.next += 1;
+            if !self.failed() {
+                self.take(out);
+            }
+        }
+    }
+
+    fn take(&mut self, out: ChunkOut) {
+        let base = self.lines_before;
+        // Lines rejected before the chunk's first title: ignored if the
+        // previous chunk ended inside an ignored section.
+        let deferred_ignored = matches!(self.section, Section::Unix | Section::Other);
+        let mut counts = out.counts;
+        counts.total += out.deferred.count;
+        if deferred_ignored {
+            counts.ignored += out.deferred.count;
+        } else {
+            counts.rejected += out.deferred.count;
+            self.add_rejects(&out.deferred, base);
+        }
+        self.add_rejects(&out.rejects, base);
+        self.counts.add(&counts);
+        self.lines_before += counts.total;
+        if let Some(s) = out.end_section {
+            self.section = s;
+        }
+        for (a, b) in self.kinds_seen.iter_mut().zip(out.kinds_seen) {
+            *a += b;
+        }
+        self.sockstat_lines += out.sockstat_lines;
+        self.timestamps += out.timestamps;
+
+        let remap: Vec<AddrId> = out.names.iter().map(|n| self.interner.intern(n)).collect();
+        for seg in out.segments {
+            match seg {
+                Segment::Open { start, first_line, mut acc, has_rows } => {
+                    acc.remap(&remap);
+                    let first_line = base + first_line;
+                    match start {
+                        SegStart::ChunkStart => self.extend_open(acc, has_rows, first_line),
+                        SegStart::MaybeHeader if !self.open.as_ref().is_some_and(|o| o.has_rows) => {
+                            self.extend_open(acc, has_rows, first_line)
+                        }
+                        SegStart::Time(t) => {
+                            self.close();
+                            self.open = Some(Open { acc, time: Some(t), first_line, has_rows });
+                        }
+                        SegStart::Header | SegStart::MaybeHeader => {
+                            self.close();
+                            self.open = Some(Open { acc, time: None, first_line, has_rows });
+                        }
+                    }
+                }
+                Segment::Done { start, first_line, kinds, sockstat, ct_trailer, has_content } => {
+                    self.close();
+                    if let Some(n) = ct_trailer {
+                        *self.ct_trailer_total.get_or_insert(0) += n;
+                    }
+                    let time = match start {
+                        SegStart::Time(t) => Some(t),
+                        _ => None,
+                    };
+                    self.push_snapshot(time, base + first_line, kinds, sockstat, has_content);
+                }
+            }
+        }
+    }
+
+    fn add_rejects(&mut self, log: &RejectLog, base: u64) {
+        self.rejects.count += log.count;
+        for (r, n) in &log.by_reason {
+            *self.rejects.by_reason.entry(*r).or_default() += n;
+        }
+        for s in &log.samples {
+            let s = RejectSample { line: base + s.line, ..s.clone() };
+            if self.first_reject.as_ref().is_none_or(|f| s.line < f.line) {
+                self.first_reject = Some(s.clone());
+            }
+            if self.rejects.samples.len() < MAX_SAMPLES {
+                self.rejects.samples.push(s);
+            }
+        }
+    }
+
+    fn extend_open(&mut self, acc: SegmentAcc, has_rows: bool, first_line: u64) {
+        match &mut self.open {
+            Some(o) => {
+                // Ids are already file-wide: merge with the identity map.
+                o.acc.merge_from(&acc, &[]);
+                o.has_rows |= has_rows;
+            }
+            None => self.open = Some(Open { acc, time: None, first_line, has_rows }),
+        }
+    }
+
+    fn close(&mut self) {
+        let Some(o) = self.open.take() else { return };
+        if let Some(n) = o.acc.ct_trailer {
+            *self.ct_trailer_total.get_or_insert(0) += n;
+        }
+        let names = &self.interner;
+        let name = |id: AddrId| names.name(id);
+        let kinds = finalize(&o.acc, &name, self.keep);
+        let has_content = o.acc.has_content();
+        self.push_snapshot(o.time, o.first_line, kinds, o.acc.sockstat, has_content);
+    }
+
+    fn push_snapshot(
+        &mut self,
+        time: Option<RawTime>,
+        first_line: u64,
+        kinds: Vec<crate::snapshot::KindSummary>,
+        sockstat: Option<crate::parse::ss::Sockstat>,
+        has_content: bool,
+    ) {
+        if !has_content {
+            if time.is_some() {
+                self.empty_snapshots += 1;
+            }
+            return;
+        }
+        let (time, time_resolution) = match time {
+            None => (None, None),
+            Some(raw) => match resolve(&raw, self.tz) {
+                Some((t, r)) => (Some(t), Some(r)),
+                None => {
+                    let what = match raw.zone.abbreviation() {
+                        Some(a) => format!(
+                            "time zone abbreviation {a:?} is not known; pass --tz to read these times"
+                        ),
+                        None => "a local time does not exist in the --tz zone (DST gap)".to_string(),
+                    };
+                    *self.time_notes.entry(what).or_default() += 1;
+                    (None, None)
+                }
+            },
+        };
+        let index = self.snapshots.len();
+        self.snapshots.push(SnapshotSummary {
+            source: self.source,
+            index,
+            time,
+            time_resolution,
+            first_line,
+            kinds,
+            sockstat,
+        });
+    }
+
+    /// Closes the last snapshot.
+    pub fn finish(&mut self) {
+        // Chunks still pending can only exist after a strict failure.
+        self.pending.clear();
+        self.close();
+    }
+}

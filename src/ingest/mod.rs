@@ -1,0 +1,431 @@
+//! Reading inputs: discovery, format sniffing, the parallel chunk pipeline
+//! and the per-source line accounting.
+//!
+//! A source is read in ~8 MiB chunks that rayon workers classify and fold
+//! (`chunk.rs`); an in-order merger assembles snapshots (`merge.rs`). Small
+//! sources run in parallel with each other; a large one gets all workers.
+
+pub mod chunk;
+pub mod host;
+pub mod merge;
+pub mod read;
+pub mod sniff;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::InputError;
+use crate::model::Kind;
+use crate::parse::timestamp::TzPolicy;
+use crate::parse::{RejectReason, TableFormat};
+use crate::snapshot::SnapshotSummary;
+
+pub use chunk::{LineCounts, RejectSample};
+use read::{BufPool, ChunkReader, Compression};
+use sniff::Sniffed;
+
+/// Input formats `--input-format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputFormat {
+    Auto,
+    Netstat,
+    Ss,
+    Conntrack,
+    /// `ss -s` or `/proc/net/sockstat`.
+    SsSummary,
+    Sysctl,
+}
+
+/// Settings of an ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub format: InputFormat,
+    pub tz: Option<TzPolicy>,
+    pub host: Option<String>,
+    pub strict: bool,
+    /// Top-K kept per snapshot for every ranked list.
+    pub keep: usize,
+    pub chunk_size: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            format: InputFormat::Auto,
+            tz: None,
+            host: None,
+            strict: false,
+            keep: 10,
+            chunk_size: read::CHUNK_SIZE,
+        }
+    }
+}
+
+/// One input file (or stdin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    /// Named on the command line (an error if unreadable or unknown), or
+    /// found while walking a directory (skipped if not a capture).
+    pub explicit: bool,
+}
+
+/// Expands directories recursively (sorted, so runs are reproducible).
+pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input { path: p.clone(), explicit: true });
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                for entry in walkdir::WalkDir::new(p).sort_by_file_name().follow_links(false) {
+                    match entry {
+                        Ok(e) if e.file_type().is_file() => {
+                            inputs.push(Input { path: e.into_path(), explicit: false })
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
+                            let source =
+                                e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk error"));
+                            errors.push(InputError::Io { path, source });
+                        }
+                    }
+                }
+            }
+            Ok(_) => inputs.push(Input { path: p.clone(), explicit: true }),
+            Err(source) => errors.push(InputError::Io { path: p.clone(), source }),
+        }
+    }
+    (inputs, errors)
+}
+
+/// What the run learned about one source. Serialized as `sources[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub path: String,
+    pub host: String,
+    /// `netstat`, `ss`, `conntrack`, `ss-summary`, `sysctl`, or several
+    /// joined by `+` for mixed captures; `empty` if nothing was recognized.
+    pub format: String,
+    pub compression: &'static str,
+    pub bytes: u64,
+    pub lines: LinesReport,
+    pub snapshots: usize,
+    /// Anything the operator should know (time zones, count mismatches).
+    pub notes: Vec<String>,
+    /// Read or decompression error that cut the source short.
+    pub error: Option<String>,
+}
+
+/// Line accounting with the rejected samples.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinesReport {
+    pub total: u64,
+    pub parsed: u64,
+    pub structural: u64,
+    pub ignored: u64,
+    pub rejected: u64,
+    pub rejected_by_reason: BTreeMap<RejectReason, u64>,
+    pub rejected_samples: Vec<RejectSample>,
+}
+
+/// Everything read from all inputs.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub sources: Vec<SourceReport>,
+    pub snapshots: Vec<SnapshotSummary>,
+    /// sysctl values per source index.
+    pub sysctls: BTreeMap<usize, BTreeMap<String, String>>,
+    /// Problems with individual inputs (the run went on).
+    pub errors: Vec<InputError>,
+    /// Files found in directories that are not captures.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Result of reading one input.
+enum One {
+    Table(SourceReport, Vec<SnapshotSummary>, Option<InputError>),
+    Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
+    Skipped(PathBuf),
+    Failed(InputError),
+}
+
+/// Reads every input. Small files are read in parallel with each other;
+/// a file bigger than one chunk gets all workers for its chunks.
+pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
+    let chunk = cfg.chunk_size as u64;
+    let size = |i: &Input| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0);
+    let (small, large): (Vec<(usize, &Input)>, Vec<(usize, &Input)>) =
+        inputs.iter().enumerate().partition(|(_, i)| i.path.as_os_str() != "-" && size(i) <= chunk);
+    let mut results: Vec<(usize, One)> = small.par_iter().map(|(n, i)| (*n, ingest_one(i, cfg))).collect();
+    for (n, i) in large {
+        results.push((n, ingest_one(i, cfg)));
+    }
+    results.sort_by_key(|(n, _)| *n);
+
+    let mut out = Ingested::default();
+    for (_, r) in results {
+        match r {
+            One::Table(mut rep, mut snaps, err) => {
+                let idx = out.sources.len();
+                for s in &mut snaps {
+                    s.source = idx;
+                }
+                if let Some(e) = &err {
+                    rep.error = Some(e.to_string());
+                }
+                out.sources.push(rep);
+                out.snapshots.extend(snaps);
+                out.errors.extend(err);
+            }
+            One::Sysctl(mut rep, map, err) => {
+                if let Some(e) = &err {
+                    rep.error = Some(e.to_string());
+                }
+                out.sysctls.insert(out.sources.len(), map);
+                out.sources.push(rep);
+                out.errors.extend(err);
+            }
+            One::Skipped(p) => out.skipped.push(p),
+            One::Failed(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
+fn ingest_one(input: &Input, cfg: &IngestConfig) -> One {
+    let path = &input.path;
+    let (stream, comp) = match read::open(path) {
+        Ok(x) => x,
+        Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
+    };
+    let host = cfg.host.clone().or_else(|| host::infer_host(path)).unwrap_or_else(|| "stdin".to_string());
+    let display = if path.as_os_str() == "-" { "-".to_string() } else { path.display().to_string() };
+    // Sniff the head of the stream, then put it back.
+    let (head, stream) = match sniff::read_head(stream) {
+        Ok(x) => x,
+        Err(source) => return One::Failed(decompress_or_io(path, comp, 0, source)),
+    };
+    let kind = match cfg.format {
+        InputFormat::Auto => sniff::sniff(&head),
+        InputFormat::Sysctl => Sniffed::Sysctl,
+        _ => Sniffed::Table,
+    };
+    let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(stream));
+    match kind {
+        Sniffed::Table => {
+            let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg);
+            One::Table(rep, snaps, err)
+        }
+        Sniffed::Sysctl => {
+            let (rep, map, err) = ingest_sysctl(path, &display, host, comp, stream);
+            One::Sysctl(rep, map, err)
+        }
+        Sniffed::Empty if input.explicit => {
+            let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg);
+            One::Table(rep, snaps, err)
+        }
+        Sniffed::Unknown if input.explicit => One::Failed(InputError::UnknownFormat {
+            path: path.clone(),
+            first_line: sniff::first_line(&head),
+        }),
+        Sniffed::Empty | Sniffed::Unknown => One::Skipped(path.clone()),
+    }
+}
+
+fn decompress_or_io(path: &Path, comp: Compression, bytes: u64, source: std::io::Error) -> InputError {
+    match comp {
+        Compression::None => InputError::Io { path: path.to_path_buf(), source },
+        c => InputError::Decompress { path: path.to_path_buf(), what: c.name(), bytes, source },
+    }
+}
+
+fn forced_table(f: InputFormat) -> Option<TableFormat> {
+    match f {
+        InputFormat::Netstat => Some(TableFormat::Netstat),
+        InputFormat::Ss => Some(TableFormat::Ss),
+        InputFormat::Conntrack => Some(TableFormat::Conntrack),
+        InputFormat::SsSummary => Some(TableFormat::SsSummary),
+        InputFormat::Auto | InputFormat::Sysctl => None,
+    }
+}
+
+/// Reads a socket-table source through the parallel chunk pipeline.
+fn ingest_table(
+    path: &Path,
+    display: &str,
+    host: String,
+    comp: Compression,
+    stream: Box<dyn Read + Send>,
+    cfg: &IngestConfig,
+) -> (SourceReport, Vec<SnapshotSummary>, Option<InputError>) {
+    let pool = BufPool::default();
+    let mode: OnceLock<bool> = OnceLock::new();
+    let merger = Mutex::new(merge::Merger::new(0, cfg.keep, cfg.tz.as_ref(), cfg.strict));
+    let reader = Mutex::new(ChunkReader::new(stream, cfg.chunk_size, &pool));
+    let forced = forced_table(cfg.format);
+    {
+        // The iterator stops early once --strict has failed.
+        let chunks = std::iter::from_fn(|| {
+            if merger.lock().map(|m| m.failed()).unwrap_or(true) {
+                return None;
+            }
+            let c = reader.lock().ok()?.next()?;
+            if c.index == 0 {
+                let _ = mode.set(chunk::has_timestamps(c.data()));
+            }
+            Some(c)
+        });
+        chunks.par_bridge().for_each(|c| {
+            let wcfg = chunk::WorkerCfg {
+                forced,
+                timestamp_mode: mode.get().copied().unwrap_or(false),
+                keep: cfg.keep,
+            };
+            let out = chunk::process_chunk(c.index, c.data(), &wcfg);
+            pool.put(c.buf);
+            if let Ok(mut m) = merger.lock() {
+                m.push(out);
+            }
+        });
+    }
+    let reader = reader.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut m = merger.into_inner().unwrap_or_else(|e| e.into_inner());
+    m.finish();
+
+    let mut notes = Vec::new();
+    for (what, n) in &m.time_notes {
+        notes.push(format!("{what} ({n} snapshots without a time)"));
+    }
+    if m.empty_snapshots > 0 {
+        notes.push(format!("{} timestamp lines had no table after them", m.empty_snapshots));
+    }
+    let ct_rows = m.kinds_seen[Kind::Conntrack as usize];
+    if let Some(t) = m.ct_trailer_total {
+        if t != ct_rows {
+            notes.push(format!(
+                "conntrack trailer lines report {t} flow entries but {ct_rows} entries were read; the capture may be cut short"
+            ));
+        }
+    }
+    let truncated: u64 = m.snapshots.iter().flat_map(|s| &s.kinds).map(|k| k.truncated_addrs).sum();
+    if truncated > 0 {
+        notes.push(format!(
+            "{truncated} rows have addresses cut by netstat's column width (capture with netstat -W for full IPv6 addresses)"
+        ));
+    }
+    let mut err = reader.error.map(|e| decompress_or_io(path, comp, reader.bytes, e));
+    if cfg.strict {
+        if let Some(s) = m.first_reject.clone() {
+            err = Some(InputError::Rejected {
+                path: path.to_path_buf(),
+                line: s.line,
+                reason: s.reason,
+                text: s.text,
+            });
+        }
+    }
+    let mut formats: Vec<&str> =
+        Kind::ALL.iter().filter(|k| m.kinds_seen[**k as usize] > 0).map(|k| k.name()).collect();
+    if m.sockstat_lines > 0 {
+        formats.push("ss-summary");
+    }
+    let format = if formats.is_empty() { "empty".to_string() } else { formats.join("+") };
+    let rep = SourceReport {
+        path: display.to_string(),
+        host,
+        format,
+        compression: comp.name(),
+        bytes: reader.bytes,
+        lines: LinesReport {
+            total: m.counts.total,
+            parsed: m.counts.parsed,
+            structural: m.counts.structural,
+            ignored: m.counts.ignored,
+            rejected: m.counts.rejected,
+            rejected_by_reason: m.rejects.by_reason.clone(),
+            rejected_samples: m.rejects.samples.clone(),
+        },
+        snapshots: m.snapshots.len(),
+        notes,
+        error: None,
+    };
+    (rep, std::mem::take(&mut m.snapshots), err)
+}
+
+/// Reads a `sysctl -a` capture (small: read line by line).
+fn ingest_sysctl(
+    path: &Path,
+    display: &str,
+    host: String,
+    comp: Compression,
+    stream: Box<dyn Read + Send>,
+) -> (SourceReport, BTreeMap<String, String>, Option<InputError>) {
+    use crate::parse::sysctl::{SysctlLine, parse_line};
+    let pool = BufPool::default();
+    let mut reader = ChunkReader::new(stream, read::CHUNK_SIZE, &pool);
+    let mut counts = LineCounts::default();
+    let mut rejects = chunk::RejectLog::default();
+    let mut map = BTreeMap::new();
+    let mut last_key: Option<String> = None;
+    let mut base = 0u64;
+    for c in reader.by_ref() {
+        let mut n = 0u64;
+        for line in read::lines(c.data()) {
+            n += 1;
+            counts.total += 1;
+            match parse_line(line) {
+                SysctlLine::Entry { key, value } => {
+                    counts.parsed += 1;
+                    let k = String::from_utf8_lossy(key).into_owned();
+                    // First value wins: repeated keys (dev.cdrom.info) are
+                    // multi-line values, not updates.
+                    map.entry(k.clone()).or_insert_with(|| String::from_utf8_lossy(value).into_owned());
+                    last_key = Some(k);
+                }
+                SysctlLine::Message | SysctlLine::Blank => counts.structural += 1,
+                SysctlLine::Other if last_key.is_some() => {
+                    // Continuation of a multi-line value (FreeBSD XML).
+                    counts.parsed += 1;
+                }
+                SysctlLine::Other => {
+                    counts.rejected += 1;
+                    rejects.add(base + n, line, RejectReason::Unrecognized);
+                }
+            }
+        }
+        base += n;
+        pool.put(c.buf);
+    }
+    let err = reader.error.take().map(|e| decompress_or_io(path, comp, reader.bytes, e));
+    let rep = SourceReport {
+        path: display.to_string(),
+        host,
+        format: "sysctl".to_string(),
+        compression: comp.name(),
+        bytes: reader.bytes,
+        lines: LinesReport {
+            total: counts.total,
+            parsed: counts.parsed,
+            structural: counts.structural,
+            ignored: counts.ignored,
+            rejected: counts.rejected,
+            rejected_by_reason: rejects.by_reason,
+            rejected_samples: rejects.samples,
+        },
+        snapshots: 0,
+        notes: Vec::new(),
+        error: None,
+    };
+    (rep, map, err)
+}

@@ -1,0 +1,24 @@
+//! sockscope: offline analysis of saved socket tables.
+//!
+//! Module map:
+//! - [`parse`]: line parsers for netstat, ss, conntrack, `ss -s`, sysctl
+//!   and timestamp lines, and the classifier that accounts for every line;
+//! - [`ingest`]: inputs, format sniffing, the parallel chunk pipeline and
+//!   the in-order merger that assembles snapshots;
+//! - [`fold`]: the accumulators records are folded into;
+//! - [`snapshot`]: finished, bounded per-snapshot results;
+//! - [`frame`]: the polars DataFrames built from those results;
+//! - [`render`]: JSON, CSV and table outputs;
+//! - [`cmd`]: one module per subcommand; [`cli`]: the clap definitions.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod fold;
+pub mod frame;
+pub mod ingest;
+pub mod model;
+pub mod parse;
+pub mod render;
+pub mod snapshot;

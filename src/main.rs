@@ -1,0 +1,37 @@
+//! The `sockscope` binary: parses arguments, runs a command, maps the
+//! outcome to an exit code. All work happens in the library.
+//!
+//! Exit codes: 0 success; 1 output produced but some input was unreadable,
+//! not a capture, or (with --strict) had a rejected line; 2 usage error or
+//! nothing could be analyzed.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use sockscope::cli::{Cli, Command};
+use sockscope::cmd::{self, Status};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = match &cli.command {
+        Command::Summary(a) => cmd::summary::run(a, &mut out),
+    };
+    let result = result.and_then(|s| out.flush().map(|_| s).map_err(Into::into));
+    match result {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::InputProblems) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "sockscope: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `sockscope summary … | head` must not print an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,478 @@
+//! The domain vocabulary shared by parsers, accumulators and outputs.
+//!
+//! Everything here is small and `Copy` on purpose: the hot path folds
+//! millions of rows per second into counters keyed by these codes, so a
+//! state is a `u8`, a protocol is a `u8`, a port is a `u16`.
+
+use serde::Serialize;
+
+/// The canonical TCP socket state.
+///
+/// netstat (`TIME_WAIT`), ss (`TIME-WAIT`), BSD (`SYN_RCVD`, `FIN_WAIT_1`,
+/// `CLOSED`), Windows (`LISTENING`) and Solaris spellings all map here.
+/// `Unconn` and `None` cover rows that have no TCP state (UDP, raw);
+/// `Unknown` is a well-formed state word we do not know (a localized
+/// net-tools build, raw socket numbers like `7`): counted, never rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[repr(u8)]
+pub enum TcpState {
+    Established = 0,
+    SynSent,
+    SynRecv,
+    FinWait1,
+    FinWait2,
+    TimeWait,
+    Close,
+    CloseWait,
+    LastAck,
+    Listen,
+    Closing,
+    /// ss `UNCONN` on a datagram socket.
+    Unconn,
+    /// No state column (UDP in netstat, raw sockets).
+    #[default]
+    None,
+    Unknown,
+}
+
+impl TcpState {
+    /// Number of distinct codes; accumulators size their arrays with it.
+    pub const COUNT: usize = 14;
+
+    /// All states in code order.
+    pub const ALL: [TcpState; Self::COUNT] = [
+        TcpState::Established,
+        TcpState::SynSent,
+        TcpState::SynRecv,
+        TcpState::FinWait1,
+        TcpState::FinWait2,
+        TcpState::TimeWait,
+        TcpState::Close,
+        TcpState::CloseWait,
+        TcpState::LastAck,
+        TcpState::Listen,
+        TcpState::Closing,
+        TcpState::Unconn,
+        TcpState::None,
+        TcpState::Unknown,
+    ];
+
+    /// Canonical (netstat-style) name used in every output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TcpState::Established => "ESTABLISHED",
+            TcpState::SynSent => "SYN_SENT",
+            TcpState::SynRecv => "SYN_RECV",
+            TcpState::FinWait1 => "FIN_WAIT1",
+            TcpState::FinWait2 => "FIN_WAIT2",
+            TcpState::TimeWait => "TIME_WAIT",
+            TcpState::Close => "CLOSE",
+            TcpState::CloseWait => "CLOSE_WAIT",
+            TcpState::LastAck => "LAST_ACK",
+            TcpState::Listen => "LISTEN",
+            TcpState::Closing => "CLOSING",
+            TcpState::Unconn => "UNCONN",
+            TcpState::None => "NONE",
+            TcpState::Unknown => "UNKNOWN",
+        }
+    }
+
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_code(code: u8) -> TcpState {
+        Self::ALL.get(code as usize).copied().unwrap_or(TcpState::Unknown)
+    }
+
+    /// Reads any tool's spelling. Returns `None` when the word does not
+    /// look like a state at all (so a caller can try another column).
+    pub fn from_word(w: &[u8]) -> Option<TcpState> {
+        use TcpState::*;
+        // Ordered by frequency in real captures: most rows are ESTAB or
+        // TIME_WAIT, so those comparisons come first.
+        Some(match w {
+            b"ESTAB" | b"ESTABLISHED" => Established,
+            b"TIME-WAIT" | b"TIME_WAIT" => TimeWait,
+            b"LISTEN" | b"LISTENING" => Listen,
+            b"CLOSE-WAIT" | b"CLOSE_WAIT" => CloseWait,
+            b"SYN-SENT" | b"SYN_SENT" => SynSent,
+            b"SYN-RECV" | b"SYN_RECV" | b"SYN_RCVD" | b"SYN_RECEIVED" => SynRecv,
+            b"FIN-WAIT-1" | b"FIN_WAIT1" | b"FIN_WAIT_1" => FinWait1,
+            b"FIN-WAIT-2" | b"FIN_WAIT2" | b"FIN_WAIT_2" => FinWait2,
+            b"LAST-ACK" | b"LAST_ACK" => LastAck,
+            b"CLOSING" => Closing,
+            b"CLOSE" | b"CLOSED" => Close,
+            b"UNCONN" => Unconn,
+            b"UNKNOWN" => Unknown,
+            // Solaris: a TCP endpoint that is bound or merely created.
+            b"BOUND" | b"IDLE" => Close,
+            _ => return Option::None,
+        })
+    }
+
+    /// True for the states a TCP state distribution reports.
+    pub const fn is_tcp_state(self) -> bool {
+        !matches!(self, TcpState::Unconn | TcpState::None)
+    }
+}
+
+/// Transport protocol of a socket or flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[repr(u8)]
+pub enum Proto {
+    Tcp = 0,
+    Udp,
+    Raw,
+    Sctp,
+    Icmp,
+    Icmpv6,
+    Udplite,
+    Dccp,
+    Gre,
+    Mptcp,
+    #[default]
+    Other,
+}
+
+impl Proto {
+    pub const COUNT: usize = 11;
+    pub const ALL: [Proto; Self::COUNT] = [
+        Proto::Tcp,
+        Proto::Udp,
+        Proto::Raw,
+        Proto::Sctp,
+        Proto::Icmp,
+        Proto::Icmpv6,
+        Proto::Udplite,
+        Proto::Dccp,
+        Proto::Gre,
+        Proto::Mptcp,
+        Proto::Other,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Raw => "raw",
+            Proto::Sctp => "sctp",
+            Proto::Icmp => "icmp",
+            Proto::Icmpv6 => "icmpv6",
+            Proto::Udplite => "udplite",
+            Proto::Dccp => "dccp",
+            Proto::Gre => "gre",
+            Proto::Mptcp => "mptcp",
+            Proto::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: u8) -> Proto {
+        Self::ALL.get(code as usize).copied().unwrap_or(Proto::Other)
+    }
+
+    /// Conntrack and /etc/protocols names.
+    pub fn from_name(w: &[u8]) -> Option<Proto> {
+        Some(match w {
+            b"tcp" => Proto::Tcp,
+            b"udp" => Proto::Udp,
+            b"raw" => Proto::Raw,
+            b"sctp" => Proto::Sctp,
+            b"icmp" => Proto::Icmp,
+            b"icmpv6" => Proto::Icmpv6,
+            b"udplite" => Proto::Udplite,
+            b"dccp" => Proto::Dccp,
+            b"gre" => Proto::Gre,
+            b"mptcp" => Proto::Mptcp,
+            _ => return None,
+        })
+    }
+}
+
+/// IP family. `Unknown` when a row shows a resolved host name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[repr(u8)]
+pub enum Family {
+    V4 = 0,
+    V6,
+    #[default]
+    Unknown,
+}
+
+impl Family {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
+            Family::Unknown => "unknown",
+        }
+    }
+    pub fn from_code(code: u8) -> Family {
+        match code {
+            0 => Family::V4,
+            1 => Family::V6,
+            _ => Family::Unknown,
+        }
+    }
+}
+
+/// Which tool produced a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+#[repr(u8)]
+pub enum Kind {
+    #[default]
+    Netstat = 0,
+    Ss,
+    Conntrack,
+}
+
+impl Kind {
+    pub const COUNT: usize = 3;
+    pub const ALL: [Kind; 3] = [Kind::Netstat, Kind::Ss, Kind::Conntrack];
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Netstat => "netstat",
+            Kind::Ss => "ss",
+            Kind::Conntrack => "conntrack",
+        }
+    }
+}
+
+/// Conntrack's own state vocabulary: the middlebox view of a flow, not a
+/// socket state (tcp-facts A2). TCP, SCTP and DCCP states share one code
+/// space; protocols without states use `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[repr(u8)]
+pub enum CtState {
+    #[default]
+    None = 0,
+    SynSent,
+    SynRecv,
+    Established,
+    FinWait,
+    CloseWait,
+    LastAck,
+    TimeWait,
+    Close,
+    SynSent2,
+    // SCTP
+    Closed,
+    CookieWait,
+    CookieEchoed,
+    ShutdownSent,
+    ShutdownRecd,
+    ShutdownAckSent,
+    HeartbeatSent,
+    HeartbeatAcked,
+    // DCCP
+    Request,
+    Respond,
+    PartOpen,
+    Open,
+    CloseReq,
+    Closing,
+    Invalid,
+    Ignore,
+    Unknown,
+}
+
+impl CtState {
+    pub const COUNT: usize = 27;
+
+    pub fn from_code(code: u8) -> CtState {
+        use CtState::*;
+        const ALL: [CtState; CtState::COUNT] = [
+            None,
+            SynSent,
+            SynRecv,
+            Established,
+            FinWait,
+            CloseWait,
+            LastAck,
+            TimeWait,
+            Close,
+            SynSent2,
+            Closed,
+            CookieWait,
+            CookieEchoed,
+            ShutdownSent,
+            ShutdownRecd,
+            ShutdownAckSent,
+            HeartbeatSent,
+            HeartbeatAcked,
+            Request,
+            Respond,
+            PartOpen,
+            Open,
+            CloseReq,
+            Closing,
+            Invalid,
+            Ignore,
+            Unknown,
+        ];
+        ALL.get(code as usize).copied().unwrap_or(Unknown)
+    }
+
+    pub const fn name(self) -> &'static str {
+        use CtState::*;
+        match self {
+            None => "NONE",
+            SynSent => "SYN_SENT",
+            SynRecv => "SYN_RECV",
+            Established => "ESTABLISHED",
+            FinWait => "FIN_WAIT",
+            CloseWait => "CLOSE_WAIT",
+            LastAck => "LAST_ACK",
+            TimeWait => "TIME_WAIT",
+            Close => "CLOSE",
+            SynSent2 => "SYN_SENT2",
+            Closed => "CLOSED",
+            CookieWait => "COOKIE_WAIT",
+            CookieEchoed => "COOKIE_ECHOED",
+            ShutdownSent => "SHUTDOWN_SENT",
+            ShutdownRecd => "SHUTDOWN_RECD",
+            ShutdownAckSent => "SHUTDOWN_ACK_SENT",
+            HeartbeatSent => "HEARTBEAT_SENT",
+            HeartbeatAcked => "HEARTBEAT_ACKED",
+            Request => "REQUEST",
+            Respond => "RESPOND",
+            PartOpen => "PARTOPEN",
+            Open => "OPEN",
+            CloseReq => "CLOSEREQ",
+            Closing => "CLOSING",
+            Invalid => "INVALID",
+            Ignore => "IGNORE",
+            Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Reads a state word; `None` (the Rust one) if it is not all-caps
+    /// state-like, so the caller knows the token was something else.
+    pub fn from_word(w: &[u8]) -> Option<CtState> {
+        use CtState::*;
+        Some(match w {
+            b"ESTABLISHED" => Established,
+            b"TIME_WAIT" => TimeWait,
+            b"SYN_SENT" => SynSent,
+            b"SYN_RECV" => SynRecv,
+            b"FIN_WAIT" => FinWait,
+            b"CLOSE_WAIT" => CloseWait,
+            b"LAST_ACK" => LastAck,
+            b"CLOSE" => Close,
+            b"NONE" => None,
+            b"SYN_SENT2" => SynSent2,
+            b"CLOSED" => Closed,
+            b"COOKIE_WAIT" => CookieWait,
+            b"COOKIE_ECHOED" => CookieEchoed,
+            b"SHUTDOWN_SENT" => ShutdownSent,
+            b"SHUTDOWN_RECD" => ShutdownRecd,
+            b"SHUTDOWN_ACK_SENT" => ShutdownAckSent,
+            b"HEARTBEAT_SENT" => HeartbeatSent,
+            b"HEARTBEAT_ACKED" => HeartbeatAcked,
+            b"REQUEST" => Request,
+            b"RESPOND" => Respond,
+            b"PARTOPEN" => PartOpen,
+            b"OPEN" => Open,
+            b"CLOSEREQ" => CloseReq,
+            b"CLOSING" => Closing,
+            b"INVALID" => Invalid,
+            b"IGNORE" => Ignore,
+            _ if !w.is_empty() && w.iter().all(|b| b.is_ascii_uppercase() || *b == b'_') => Unknown,
+            _ => return Option::None,
+        })
+    }
+}
+
+/// Status flags of a conntrack entry, as a bit set.
+pub mod ct_flags {
+    pub const ASSURED: u8 = 1;
+    pub const UNREPLIED: u8 = 2;
+    pub const OFFLOAD: u8 = 4;
+    pub const HW_OFFLOAD: u8 = 8;
+}
+
+/// Kind of socket timer (netstat `-o`, ss `-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[repr(u8)]
+pub enum TimerKind {
+    Off = 0,
+    On,
+    Keepalive,
+    Timewait,
+    Probe,
+    Other,
+}
+
+impl TimerKind {
+    pub fn from_word(w: &[u8]) -> TimerKind {
+        match w {
+            b"off" => TimerKind::Off,
+            b"on" => TimerKind::On,
+            b"keepalive" => TimerKind::Keepalive,
+            b"timewait" => TimerKind::Timewait,
+            b"probe" | b"persist" => TimerKind::Probe,
+            _ => TimerKind::Other,
+        }
+    }
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimerKind::Off => "off",
+            TimerKind::On => "on",
+            TimerKind::Keepalive => "keepalive",
+            TimerKind::Timewait => "timewait",
+            TimerKind::Probe => "probe",
+            TimerKind::Other => "other",
+        }
+    }
+}
+
+/// A socket timer: kind, seconds left, retransmits/probes so far.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Timer {
+    pub kind: TimerKind,
+    pub seconds: f32,
+    pub retrans: u16,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_spelling_maps_to_one_state() {
+        for (w, s) in [
+            (&b"ESTAB"[..], TcpState::Established),
+            (b"ESTABLISHED", TcpState::Established),
+            (b"SYN_RCVD", TcpState::SynRecv),
+            (b"SYN-RECV", TcpState::SynRecv),
+            (b"FIN_WAIT_1", TcpState::FinWait1),
+            (b"FIN-WAIT-1", TcpState::FinWait1),
+            (b"FIN_WAIT1", TcpState::FinWait1),
+            (b"CLOSED", TcpState::Close),
+            (b"LISTENING", TcpState::Listen),
+            (b"TIME-WAIT", TcpState::TimeWait),
+        ] {
+            assert_eq!(TcpState::from_word(w), Some(s), "{}", String::from_utf8_lossy(w));
+        }
+        assert_eq!(TcpState::from_word(b"0.0.0.0:*"), None);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in TcpState::ALL {
+            assert_eq!(TcpState::from_code(s.code()), s);
+        }
+        for c in 0..CtState::COUNT as u8 {
+            assert_eq!(CtState::from_code(c) as u8, c);
+            assert_eq!(
+                CtState::from_word(CtState::from_code(c).name().as_bytes()),
+                Some(CtState::from_code(c))
+            );
+        }
+        for p in Proto::ALL {
+            assert_eq!(Proto::from_code(p as u8), p);
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Socket endpoints as the tools print them.
+//!
+//! One function reads every flavour, because the separator can be told from
+//! the text itself:
+//! - colon style (Linux netstat, ss, Windows): `10.0.0.1:443`, `*:*`,
+//!   `:::22`, `[::]:22`, `[::ffff:1.2.3.4]:80`, `::ffff:1.2.3.4:80`,
+//!   `2a01:4f8:190:514a::2:443` (old unbracketed ss), `0.0.0.0%virbr0:67`,
+//!   `[fe80::1]%eth0:546`, `localhost.localdomain:www` (resolved names);
+//! - dot style (BSD, macOS, Solaris): `192.168.1.33.22`, `*.22`, `*.*`,
+//!   `::1.6012`, `fe80::1%lo0.123`, `on-in-x6d.1e100..imaps`.
+//!
+//! The colon split is taken when the text after the last `:` is a port (or
+//! `*`, or a service name); otherwise the last `.` separates the port. The
+//! address keeps no brackets, no `%scope`, and an IPv4-mapped IPv6 address
+//! is reduced to its IPv4 form, so one peer has one key everywhere.
+//!
+//! net-tools without `-W` cuts `addr:port` to 23 characters by shortening
+//! the *address* and keeping the port, e.g. `fe80::b1f3:2c:3c6c::123`
+//! (address `fe80::b1f3:2c:3c6c:` + port 123). Such an address is flagged
+//! `TRUNCATED` and kept as printed; the port is real.
+
+use crate::model::Family;
+
+use super::tokens::parse_port;
+
+/// Flags on an endpoint.
+pub mod flags {
+    /// The address is `*`, `0.0.0.0` or `::`.
+    pub const WILDCARD: u8 = 1;
+    /// The address is a host name, not a literal (netstat without `-n`).
+    pub const RESOLVED: u8 = 2;
+    /// The address was cut by the tool (netstat column width).
+    pub const TRUNCATED: u8 = 4;
+    /// The port was printed as a service name we could not map.
+    pub const PORT_NAME: u8 = 8;
+    /// The address was IPv4-mapped IPv6 (`::ffff:a.b.c.d`).
+    pub const MAPPED: u8 = 16;
+}
+
+/// A parsed endpoint borrowing from the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Endpoint<'a> {
+    /// Canonical address text: no brackets, no scope, mapped IPv4 unwrapped.
+    pub addr: &'a [u8],
+    /// `None` for `*` or an unknown service name.
+    pub port: Option<u16>,
+    /// Interface after `%`, empty if none.
+    pub scope: &'a [u8],
+    pub flags: u8,
+}
+
+impl Endpoint<'_> {
+    pub fn is_wildcard(&self) -> bool {
+        self.flags & flags::WILDCARD != 0
+    }
+
+    /// Family of the canonical address.
+    pub fn family(&self) -> Family {
+        addr_family(self.addr)
+    }
+}
+
+/// Family from the address text: a colon means IPv6, a dotted quad IPv4.
+pub fn addr_family(addr: &[u8]) -> Family {
+    if addr.contains(&b':') {
+        Family::V6
+    } else if !addr.is_empty() && addr.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        Family::V4
+    } else {
+        Family::Unknown
+    }
+}
+
+/// Parses one address token. `None` if it has no recognizable port part.
+pub fn parse_endpoint(tok: &[u8]) -> Option<Endpoint<'_>> {
+    if tok.is_empty() {
+        return None;
+    }
+    if tok == b"*" {
+        // ss prints a bare `*` as the peer of netlink and some raw sockets.
+        return Some(Endpoint { addr: b"*", port: None, scope: b"", flags: flags::WILDCARD });
+    }
+    // Bracketed IPv6: `[addr]:port` or `[addr]%iface:port`.
+    if tok[0] == b'[' {
+        let close = tok.iter().position(|&b| b == b']')?;
+        let inner = &tok[1..close];
+        let after = &tok[close + 1..];
+        let (scope, port_part) = match after.first() {
+            Some(b'%') => {
+                let colon = after.iter().rposition(|&b| b == b':')?;
+                (&after[1..colon], &after[colon + 1..])
+            }
+            Some(b':') => (&b""[..], &after[1..]),
+            _ => return None,
+        };
+        // Some builds print the scope inside the brackets.
+        let (inner, scope) = split_scope(inner, scope);
+        let (port, pflags) = port_value(port_part)?;
+        return Some(finish(inner, port, scope, pflags));
+    }
+    if let Some(colon) = tok.iter().rposition(|&b| b == b':') {
+        let port_part = &tok[colon + 1..];
+        if let Some((port, pflags)) = port_value(port_part) {
+            let host = &tok[..colon];
+            let (host, scope) = split_scope(host, b"");
+            if !host.is_empty() {
+                return Some(finish(host, port, scope, pflags));
+            }
+        }
+    }
+    // Dot style: the last '.' separates the port.
+    let dot = tok.iter().rposition(|&b| b == b'.')?;
+    let (port, pflags) = port_value(&tok[dot + 1..])?;
+    let mut host = &tok[..dot];
+    // Truncated resolved names end with a '.' before the port (`x..imaps`).
+    let mut extra = 0;
+    if let [rest @ .., b'.'] = host {
+        host = rest;
+        extra |= flags::TRUNCATED;
+    }
+    let (host, scope) = split_scope(host, b"");
+    if host.is_empty() {
+        return None;
+    }
+    let mut ep = finish(host, port, scope, pflags);
+    // BSD netstat cuts `addr.port` to the column width (18 with -A, 22
+    // without), port included: `2620:1ec:21::14.44` was port 443. A token of
+    // exactly that width may have been cut, so its port is not trusted.
+    let cut_width = tok.len() == 18 || (tok.len() == 22 && tok.contains(&b':'));
+    if extra == 0 && (cut_width || ep.flags & flags::TRUNCATED != 0) {
+        ep.port = None;
+        ep.flags |= flags::TRUNCATED;
+    }
+    ep.flags |= extra;
+    Some(ep)
+}
+
+/// `addr%iface` → (`addr`, `iface`); keeps an outer scope if given.
+fn split_scope<'a>(host: &'a [u8], scope: &'a [u8]) -> (&'a [u8], &'a [u8]) {
+    match host.iter().position(|&b| b == b'%') {
+        Some(p) => (&host[..p], &host[p + 1..]),
+        None => (host, scope),
+    }
+}
+
+/// Reads the port part: digits, `*`, or a service name.
+fn port_value(p: &[u8]) -> Option<(Option<u16>, u8)> {
+    if p == b"*" {
+        return Some((None, 0));
+    }
+    if let Some(n) = parse_port(p) {
+        return Some((Some(n), 0));
+    }
+    // A service name: letters, digits, '-', '_' (ipv6-icmp, http-alt,
+    // netbios-ns) and at least one letter. A '.' rules it out so the dot
+    // style gets its turn.
+    if p.is_empty()
+        || p.len() > 32
+        || !p[0].is_ascii_alphabetic()
+        || !p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    {
+        return None;
+    }
+    match service_port(p) {
+        Some(n) => Some((Some(n), 0)),
+        None => Some((None, flags::PORT_NAME)),
+    }
+}
+
+fn finish<'a>(host: &'a [u8], port: Option<u16>, scope: &'a [u8], pflags: u8) -> Endpoint<'a> {
+    let mut f = pflags;
+    let mut addr = host;
+    if host == b"*" || host == b"0.0.0.0" || host == b"::" {
+        f |= flags::WILDCARD;
+    } else if let Some(v4) = strip_mapped(host) {
+        addr = v4;
+        f |= flags::MAPPED;
+    } else if host.contains(&b':') {
+        if !plausible_v6(host) {
+            f |= flags::TRUNCATED;
+        }
+    } else if !host.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        f |= flags::RESOLVED;
+    }
+    Endpoint { addr, port, scope, flags: f }
+}
+
+/// `::ffff:1.2.3.4` → `1.2.3.4`.
+fn strip_mapped(host: &[u8]) -> Option<&[u8]> {
+    const P: &[u8] = b"::ffff:";
+    if host.len() > P.len() && host[..P.len()].eq_ignore_ascii_case(P) {
+        let rest = &host[P.len()..];
+        if rest.contains(&b'.') && rest.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+            return Some(rest);
+        }
+    }
+    None
+}
+
+/// A cheap validity check for IPv6 text: groups of ≤4 hex digits, at most
+/// one `::`, no trailing single `:` (the mark of a net-tools cut).
+fn plausible_v6(h: &[u8]) -> bool {
+    if h.len() < 2 {
+        return false;
+    }
+    let double = h.windows(2).filter(|w| w == b"::").count();
+    if double > 1 {
+        return false;
+    }
+    if (h.ends_with(b":") && !h.ends_with(b"::")) || (h.starts_with(b":") && !h.starts_with(b"::")) {
+        return false;
+    }
+    let mut groups = 0;
+    for g in h.split(|&b| b == b':') {
+        if g.is_empty() {
+            continue;
+        }
+        groups += 1;
+        if g.contains(&b'.') {
+            // Embedded IPv4 tail.
+            if !g.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+                return false;
+            }
+            groups += 1;
+            continue;
+        }
+        if g.len() > 4 || !g.iter().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+    }
+    if double == 1 { groups < 8 } else { groups == 8 }
+}
+
+/// The service names netstat and ss print without `-n` (glibc's
+/// /etc/services), for the ports that show up on servers.
+pub fn service_port(name: &[u8]) -> Option<u16> {
+    Some(match name {
+        b"ftp-data" => 20,
+        b"ftp" => 21,
+        b"ssh" => 22,
+        b"telnet" => 23,
+        b"smtp" => 25,
+        b"domain" => 53,
+        b"bootps" => 67,
+        b"bootpc" => 68,
+        b"tftp" => 69,
+        b"http" | b"www" | b"www-http" => 80,
+        b"kerberos" => 88,
+        b"pop3" => 110,
+        b"sunrpc" => 111,
+        b"ntp" => 123,
+        b"netbios-ns" => 137,
+        b"netbios-dgm" => 138,
+        b"netbios-ssn" => 139,
+        b"imap" | b"imap2" => 143,
+        b"snmp" => 161,
+        b"ldap" => 389,
+        b"https" => 443,
+        b"microsoft-ds" => 445,
+        b"smtps" | b"submissions" => 465,
+        b"syslog" => 514,
+        b"submission" => 587,
+        b"ipp" => 631,
+        b"ldaps" => 636,
+        b"rsync" => 873,
+        b"imaps" => 993,
+        b"pop3s" => 995,
+        b"ms-sql-s" => 1433,
+        b"openvpn" => 1194,
+        b"nfs" => 2049,
+        b"mysql" => 3306,
+        b"ms-wbt-server" => 3389,
+        b"xmpp-client" => 5222,
+        b"xmpp-server" => 5269,
+        b"mdns" => 5353,
+        b"postgresql" => 5432,
+        b"amqp" => 5672,
+        b"x11" => 6000,
+        b"redis" => 6379,
+        b"http-alt" | b"webcache" => 8080,
+        b"memcache" => 11211,
+        b"mongodb" => 27017,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(t: &str) -> Endpoint<'_> {
+        parse_endpoint(t.as_bytes()).unwrap_or_else(|| panic!("no endpoint in {t}"))
+    }
+
+    #[test]
+    fn linux_and_ss_colon_forms() {
+        let e = ep("10.0.0.1:443");
+        assert_eq!((e.addr, e.port, e.flags), (&b"10.0.0.1"[..], Some(443), 0));
+        assert!(ep("0.0.0.0:*").is_wildcard());
+        assert_eq!(ep("*:*").port, None);
+        let e = ep(":::22");
+        assert_eq!((e.addr, e.port), (&b"::"[..], Some(22)));
+        assert!(e.is_wildcard());
+        let e = ep("[::]:22");
+        assert_eq!((e.addr, e.port), (&b"::"[..], Some(22)));
+    }
+
+    #[test]
+    fn mapped_ipv4_counts_as_the_ipv4_address() {
+        for t in ["[::ffff:1.2.3.4]:80", "::ffff:1.2.3.4:80"] {
+            let e = ep(t);
+            assert_eq!((e.addr, e.port), (&b"1.2.3.4"[..], Some(80)), "{t}");
+            assert_eq!(e.family(), Family::V4);
+            assert!(e.flags & flags::MAPPED != 0);
+        }
+    }
+
+    #[test]
+    fn unbracketed_ipv6_from_old_ss() {
+        let e = ep("2a01:4f8:190:514a::2:443");
+        assert_eq!((e.addr, e.port, e.flags), (&b"2a01:4f8:190:514a::2"[..], Some(443), 0));
+        let e = ep("2001:858:2:2:aabb:0:563b:1526:38260");
+        assert_eq!((e.addr, e.port, e.flags), (&b"2001:858:2:2:aabb:0:563b:1526"[..], Some(38260), 0));
+    }
+
+    #[test]
+    fn interface_suffix_is_split_off() {
+        let e = ep("192.168.1.160%enp61s0:36590");
+        assert_eq!((e.addr, e.port, e.scope), (&b"192.168.1.160"[..], Some(36590), &b"enp61s0"[..]));
+        let e = ep("0.0.0.0%virbr0:67");
+        assert!(e.is_wildcard());
+        let e = ep("[fe80::1]%eth0:546");
+        assert_eq!((e.addr, e.port, e.scope), (&b"fe80::1"[..], Some(546), &b"eth0"[..]));
+        let e = ep("*%ens33:ipv6-icmp");
+        assert_eq!((e.addr, e.port, e.scope), (&b"*"[..], None, &b"ens33"[..]));
+    }
+
+    #[test]
+    fn truncated_netstat_ipv6_keeps_the_real_port() {
+        // net-tools shortens the address, never the port.
+        let e = ep("fe80::b1f3:2c:3c6c::123");
+        assert_eq!(e.port, Some(123));
+        assert!(e.flags & flags::TRUNCATED != 0);
+        let e = ep("2a01:4f8:110:31e8:33141");
+        assert_eq!(e.port, Some(33141));
+        assert!(e.flags & flags::TRUNCATED != 0);
+    }
+
+    #[test]
+    fn bsd_dot_port_separator() {
+        let e = ep("192.168.1.33.22");
+        assert_eq!((e.addr, e.port), (&b"192.168.1.33"[..], Some(22)));
+        let e = ep("*.*");
+        assert_eq!((e.addr, e.port), (&b"*"[..], None));
+        let e = ep("::1.6012");
+        assert_eq!((e.addr, e.port, e.flags), (&b"::1"[..], Some(6012), 0));
+        let e = ep("fe80::1%lo0.123");
+        assert_eq!((e.addr, e.port, e.scope), (&b"fe80::1"[..], Some(123), &b"lo0"[..]));
+        let e = ep("2620:1ec:21::14.44");
+        assert_eq!(e.port, None, "a cut port is not invented");
+        assert!(e.flags & flags::TRUNCATED != 0);
+        let e = ep("2001:db8::443.80");
+        assert_eq!((e.addr, e.port), (&b"2001:db8::443"[..], Some(80)));
+    }
+
+    #[test]
+    fn resolved_names_and_services() {
+        let e = ep("localhost.localdomain:www");
+        assert_eq!((e.addr, e.port), (&b"localhost.localdomain"[..], Some(80)));
+        assert!(e.flags & flags::RESOLVED != 0);
+        let e = ep("on-in-x6d.1e100..imaps");
+        assert_eq!((e.addr, e.port), (&b"on-in-x6d.1e100"[..], Some(993)));
+        let e = ep("lb-192-30-255-112:rare-service");
+        assert_eq!(e.port, None);
+        assert!(e.flags & flags::PORT_NAME != 0);
+        let e = ep("localhost.smtp");
+        assert_eq!((e.addr, e.port), (&b"localhost"[..], Some(25)));
+    }
+
+    #[test]
+    fn garbage_is_not_an_endpoint() {
+        for t in ["", "ESTAB", "1234", "[::1", "[::1]x", ":80"] {
+            assert!(parse_endpoint(t.as_bytes()).is_none(), "{t}");
+        }
+    }
+}

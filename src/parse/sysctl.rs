@@ -1,0 +1,111 @@
+//! `sysctl -a` output: Linux `key = value`, FreeBSD/macOS `key: value`,
+//! FreeBSD `-e` `key=value`.
+//!
+//! ```text
+//! net.ipv4.ip_local_port_range = 32768	60999
+//! net.netfilter.nf_conntrack_max = 262144
+//! sysctl: permission denied on key 'fs.protected_fifos'
+//! kern.ostype: FreeBSD
+//! ```
+//!
+//! Values may hold tabs, be empty, repeat (`dev.cdrom.info`), or span lines
+//! (FreeBSD XML topology): a line that is not `key<sep>value` right after a
+//! key belongs to that key's value.
+
+use super::tokens::{starts_with, trim_end};
+
+/// One line of sysctl output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SysctlLine<'a> {
+    Entry {
+        key: &'a [u8],
+        value: &'a [u8],
+    },
+    /// `sysctl: permission denied on key …` and similar stderr lines.
+    Message,
+    Blank,
+    /// Not a `key = value` line.
+    Other,
+}
+
+/// Reads one line.
+pub fn parse_line(raw: &[u8]) -> SysctlLine<'_> {
+    let line = trim_end(raw);
+    if line.iter().all(|b| b.is_ascii_whitespace()) {
+        return SysctlLine::Blank;
+    }
+    if starts_with(line, b"sysctl: ") {
+        return SysctlLine::Message;
+    }
+    // The key: no spaces, at least one dot, starts with a letter.
+    let key_end =
+        line.iter().position(|&b| b == b' ' || b == b'=' || b == b':' || b == b'\t').unwrap_or(line.len());
+    let key = &line[..key_end];
+    if key.is_empty()
+        || !key[0].is_ascii_alphabetic()
+        || !key.contains(&b'.')
+        || !key.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b'%'))
+    {
+        return SysctlLine::Other;
+    }
+    let rest = &line[key_end..];
+    let value = if let Some(v) = rest.strip_prefix(b" = ") {
+        v
+    } else if rest == b" =" {
+        b""
+    } else if let Some(v) = rest.strip_prefix(b": ") {
+        v
+    } else if rest == b":" {
+        b""
+    } else if let Some(v) = rest.strip_prefix(b"=") {
+        v
+    } else {
+        return SysctlLine::Other;
+    };
+    SysctlLine::Entry { key, value }
+}
+
+/// True if most of `sample`'s non-blank lines are sysctl entries.
+pub fn looks_like_sysctl<'a>(sample: impl Iterator<Item = &'a [u8]>) -> bool {
+    let (mut entries, mut other) = (0usize, 0usize);
+    for l in sample.take(200) {
+        match parse_line(l) {
+            SysctlLine::Entry { .. } => entries += 1,
+            SysctlLine::Other => other += 1,
+            _ => {}
+        }
+    }
+    entries >= 3 && entries >= other * 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linux_bsd_and_equals_forms() {
+        assert_eq!(
+            parse_line(b"net.ipv4.ip_local_port_range = 32768\t60999"),
+            SysctlLine::Entry { key: b"net.ipv4.ip_local_port_range", value: b"32768\t60999" }
+        );
+        assert_eq!(
+            parse_line(b"kern.ostype: FreeBSD"),
+            SysctlLine::Entry { key: b"kern.ostype", value: b"FreeBSD" }
+        );
+        assert_eq!(
+            parse_line(b"kern.ostype=FreeBSD"),
+            SysctlLine::Entry { key: b"kern.ostype", value: b"FreeBSD" }
+        );
+        assert_eq!(
+            parse_line(b"dev.cdrom.info = "),
+            SysctlLine::Entry { key: b"dev.cdrom.info", value: b"" }
+        );
+        assert_eq!(
+            parse_line(b"net.ipv4.conf.eth0/100.rp_filter = 1"),
+            SysctlLine::Entry { key: b"net.ipv4.conf.eth0/100.rp_filter", value: b"1" }
+        );
+        assert_eq!(parse_line(b"sysctl: permission denied on key 'x'"), SysctlLine::Message);
+        assert_eq!(parse_line(b"<groups>"), SysctlLine::Other);
+        assert_eq!(parse_line(b"tcp 0 0 1.2.3.4:5 6.7.8.9:10 ESTABLISHED"), SysctlLine::Other);
+    }
+}

@@ -1,0 +1,167 @@
+//! The `summary` JSON contract (documented in README.md, "JSON output").
+//!
+//! Stable: fields are only ever added. `version` changes if one is removed
+//! or changes meaning.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::frame::{Frames, col, group_ranges, snapshot_rows};
+use crate::ingest::{Ingested, SourceReport};
+use crate::model::Kind;
+use crate::parse::ss::Sockstat;
+use crate::snapshot::resolution_name;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct SummaryDoc<'a> {
+    pub version: u32,
+    pub snapshots: Vec<SnapshotDoc<'a>>,
+    pub sources: &'a [SourceReport],
+    /// Inputs that could not be read (the others were analyzed).
+    pub errors: Vec<String>,
+    /// Files in directories that are not captures.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SnapshotDoc<'a> {
+    pub host: &'a str,
+    pub source: &'a str,
+    pub kind: &'static str,
+    pub index: usize,
+    pub time: Option<String>,
+    /// How the time's offset was known: explicit, assumed (naive time read
+    /// as UTC or in --tz), abbreviation, ambiguous.
+    pub time_resolution: Option<&'static str>,
+    pub first_line: u64,
+    pub total: u64,
+    /// Canonical state → count (TCP sockets, or TCP conntrack entries).
+    pub states: BTreeMap<String, u64>,
+    pub protocols: BTreeMap<String, u64>,
+    pub families: BTreeMap<&'static str, u64>,
+    pub top_remote: Vec<AddrCount>,
+    pub remote_distinct: u64,
+    pub top_local_ports: Vec<PortCount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conntrack: Option<ConntrackDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sockstat: Option<Sockstat>,
+}
+
+#[derive(Serialize)]
+pub struct AddrCount {
+    pub addr: String,
+    pub count: u64,
+}
+
+#[derive(Serialize)]
+pub struct PortCount {
+    pub port: u16,
+    pub count: u64,
+}
+
+#[derive(Serialize)]
+pub struct ConntrackDoc {
+    pub assured: u64,
+    pub unreplied: u64,
+    pub offload: u64,
+    pub top_src: Vec<AddrCount>,
+}
+
+/// Builds the document: counts from the snapshots, ranked lists from the
+/// frames (sorted and cut to `top` in polars).
+pub fn build<'a>(run: &'a Ingested, frames: &Frames, top: usize) -> PolarsResult<SummaryDoc<'a>> {
+    let remote = ranked(&frames.remote, col::ADDR, top, |c, i| {
+        c.str().ok().and_then(|s| s.get(i)).unwrap_or_default().to_string()
+    })?;
+    let ports =
+        ranked(&frames.ports, col::PORT, top, |c, i| c.u16().ok().and_then(|s| s.get(i)).unwrap_or(0))?;
+    let states = long_map(&frames.states, col::STATE)?;
+    let protocols = long_map(&frames.protocols, col::PROTOCOL)?;
+
+    let mut snapshots = Vec::new();
+    for (row, (s, k)) in snapshot_rows(run).enumerate() {
+        let src = &run.sources[s.source];
+        let id = row as u32;
+        let fam = &k.families;
+        snapshots.push(SnapshotDoc {
+            host: &src.host,
+            source: &src.path,
+            kind: k.kind.name(),
+            index: s.index,
+            time: s.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            time_resolution: s.time_resolution.map(resolution_name),
+            first_line: s.first_line,
+            total: k.total,
+            states: states.get(&id).cloned().unwrap_or_default(),
+            protocols: protocols.get(&id).cloned().unwrap_or_default(),
+            families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+            top_remote: remote
+                .get(&id)
+                .map(|v| v.iter().map(|(a, n)| AddrCount { addr: a.clone(), count: *n }).collect())
+                .unwrap_or_default(),
+            remote_distinct: k.remote_distinct,
+            top_local_ports: ports
+                .get(&id)
+                .map(|v| v.iter().map(|(p, n)| PortCount { port: *p, count: *n }).collect())
+                .unwrap_or_default(),
+            conntrack: (k.kind == Kind::Conntrack).then(|| ConntrackDoc {
+                assured: k.ct_flags[0],
+                unreplied: k.ct_flags[1],
+                offload: k.ct_flags[2],
+                top_src: k
+                    .top_ct_src
+                    .iter()
+                    .take(top)
+                    .map(|(a, n)| AddrCount { addr: a.clone(), count: *n })
+                    .collect(),
+            }),
+            sockstat: s.sockstat,
+        });
+    }
+    Ok(SummaryDoc {
+        version: VERSION,
+        snapshots,
+        sources: &run.sources,
+        errors: run.errors.iter().map(|e| e.to_string()).collect(),
+        skipped: run.skipped.iter().map(|p| p.display().to_string()).collect(),
+    })
+}
+
+/// Per snap id, the first `top` (key, count) pairs of a sorted long frame.
+pub fn ranked<T>(
+    df: &DataFrame,
+    key: &str,
+    top: usize,
+    get: impl Fn(&Series, usize) -> T,
+) -> PolarsResult<BTreeMap<u32, Vec<(T, u64)>>> {
+    let keys = df.column(key)?.as_materialized_series().clone();
+    let counts = df.column(col::COUNT)?.u64()?.clone();
+    let mut out = BTreeMap::new();
+    for (snap, range) in group_ranges(df)? {
+        let v: Vec<(T, u64)> = range.take(top).map(|i| (get(&keys, i), counts.get(i).unwrap_or(0))).collect();
+        out.insert(snap, v);
+    }
+    Ok(out)
+}
+
+/// Per snap id, name → count of a long frame.
+pub fn long_map(df: &DataFrame, key: &str) -> PolarsResult<BTreeMap<u32, BTreeMap<String, u64>>> {
+    let keys = df.column(key)?.str()?.clone();
+    let counts = df.column(col::COUNT)?.u64()?.clone();
+    let mut out: BTreeMap<u32, BTreeMap<String, u64>> = BTreeMap::new();
+    for (snap, range) in group_ranges(df)? {
+        let m = out.entry(snap).or_default();
+        for i in range {
+            m.insert(keys.get(i).unwrap_or_default().to_string(), counts.get(i).unwrap_or(0));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,5 @@
+//! Outputs: one module per kind (`json`, `table`, `csv`).
+
+pub mod csv;
+pub mod json;
+pub mod table;

@@ -1,0 +1,146 @@
+//! Finished snapshots: the bounded result of folding one snapshot.
+//!
+//! When a snapshot is complete its accumulators are reduced to the counts
+//! and the top-K lists that outputs use, so memory grows with the number of
+//! snapshots times K, never with the number of rows.
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::fold::{AddrId, KindAcc, SegmentAcc, StateCounts};
+use crate::model::{CtState, Kind, Proto, TcpState};
+use crate::parse::ss::Sockstat;
+use crate::parse::timestamp::Resolution;
+
+/// One tool's view of one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindSummary {
+    pub kind: Kind,
+    /// Rows (sockets or conntrack entries).
+    pub total: u64,
+    pub states: [u64; TcpState::COUNT],
+    pub ct_states: [u64; CtState::COUNT],
+    pub protos: [u64; Proto::COUNT],
+    pub families: [u64; 3],
+    /// Assured, unreplied, offload (conntrack).
+    pub ct_flags: [u64; 3],
+    pub truncated_addrs: u64,
+    /// Top remote addresses (socket peers, or conntrack original
+    /// destinations), descending, at most K.
+    pub top_remote: Vec<(String, StateCounts)>,
+    pub remote_distinct: u64,
+    pub top_local_ports: Vec<(u16, StateCounts)>,
+    pub local_ports_distinct: u64,
+    /// Conntrack original sources.
+    pub top_ct_src: Vec<(String, u64)>,
+}
+
+/// A finished snapshot of one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotSummary {
+    /// Index of the source in the run.
+    pub source: usize,
+    /// 0-based position in the source.
+    pub index: usize,
+    pub time: Option<DateTime<FixedOffset>>,
+    pub time_resolution: Option<Resolution>,
+    /// 1-based line where the snapshot starts.
+    pub first_line: u64,
+    pub kinds: Vec<KindSummary>,
+    pub sockstat: Option<Sockstat>,
+}
+
+/// Reduces a complete segment. `name` resolves address ids.
+pub fn finalize<'n>(acc: &SegmentAcc, name: &dyn Fn(AddrId) -> &'n [u8], keep: usize) -> Vec<KindSummary> {
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        let Some(k) = acc.kinds[kind as usize].as_deref() else { continue };
+        if k.rows == 0 {
+            continue;
+        }
+        out.push(finalize_kind(kind, k, name, keep));
+    }
+    out
+}
+
+fn finalize_kind<'n>(kind: Kind, k: &KindAcc, name: &dyn Fn(AddrId) -> &'n [u8], keep: usize) -> KindSummary {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let mut remote: Vec<(AddrId, &StateCounts)> = k.remote.iter().map(|(a, c)| (*a, c)).collect();
+    let top_remote = top_by(&mut remote, keep, |x| x.1.total, |x| name(x.0))
+        .into_iter()
+        .map(|(a, c)| (lossy(name(a)), *c))
+        .collect();
+    let mut ports: Vec<(u16, &StateCounts)> = k.local_ports.iter().map(|(p, c)| (*p, c)).collect();
+    let top_local_ports = top_by(&mut ports, keep, |x| x.1.total, |x| x.0.to_be_bytes())
+        .into_iter()
+        .map(|(p, c)| (p, *c))
+        .collect();
+    let mut src: Vec<(AddrId, u64)> = k.ct_src.iter().map(|(a, c)| (*a, *c)).collect();
+    let top_ct_src = top_by(&mut src, keep, |x| x.1, |x| name(x.0))
+        .into_iter()
+        .map(|(a, c)| (lossy(name(a)), c))
+        .collect();
+    KindSummary {
+        kind,
+        total: k.rows,
+        states: k.states,
+        ct_states: k.ct_states,
+        protos: k.protos,
+        families: k.families,
+        ct_flags: k.ct_flags,
+        truncated_addrs: k.truncated_addrs,
+        top_remote,
+        remote_distinct: k.remote.len() as u64,
+        top_local_ports,
+        local_ports_distinct: k.local_ports.len() as u64,
+        top_ct_src,
+    }
+}
+
+/// The `keep` largest items by `count`, ties broken by `key` ascending so
+/// output is deterministic whatever the hash order was.
+fn top_by<T: Copy, K: Ord>(
+    items: &mut [T],
+    keep: usize,
+    count: impl Fn(&T) -> u64,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    let cmp = |a: &T, b: &T| count(b).cmp(&count(a)).then_with(|| key(a).cmp(&key(b)));
+    if items.len() > keep && keep > 0 {
+        items.select_nth_unstable_by(keep - 1, cmp);
+        items[..keep].sort_unstable_by(cmp);
+        items[..keep].to_vec()
+    } else {
+        items.sort_unstable_by(cmp);
+        items.iter().take(keep).copied().collect()
+    }
+}
+
+/// The canonical TCP states with their counts, zeros included, so every
+/// output lists the same states in the same order.
+pub fn state_pairs(states: &[u64; TcpState::COUNT]) -> impl Iterator<Item = (TcpState, u64)> + '_ {
+    TcpState::ALL.into_iter().filter(|s| s.is_tcp_state()).map(|s| (s, states[s as usize]))
+}
+
+/// Serializable form of a resolution, for JSON.
+pub fn resolution_name(r: Resolution) -> &'static str {
+    match r {
+        Resolution::Explicit => "explicit",
+        Resolution::Assumed => "assumed",
+        Resolution::Abbreviation => "abbreviation",
+        Resolution::Ambiguous => "ambiguous",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_is_deterministic_on_ties() {
+        let mut v = vec![(3u16, 5u64), (1, 5), (2, 9), (4, 1)];
+        let t = top_by(&mut v, 3, |x| x.1, |x| x.0);
+        assert_eq!(t, vec![(2, 9), (1, 5), (3, 5)]);
+        let mut v = vec![(1u16, 1u64)];
+        assert_eq!(top_by(&mut v, 3, |x| x.1, |x| x.0), vec![(1, 1)]);
+    }
+}
