@@ -71,7 +71,9 @@ impl Frames {
                 for c in 0..CtState::COUNT as u8 {
                     let cs = CtState::from_code(c);
                     let n = k.ct_states[c as usize];
-                    if n > 0 || matches!(cs, CtState::Established | CtState::TimeWait | CtState::SynSent) {
+                    // The TCP states always (so columns line up), the
+                    // SCTP/DCCP ones when present.
+                    if n > 0 || (CtState::SynSent as u8..=CtState::SynSent2 as u8).contains(&c) {
                         st_snap.push(id);
                         st_state.push(cs.name());
                         st_count.push(n);

@@ -32,6 +32,8 @@ pub struct KindSummary {
     pub local_ports_distinct: u64,
     /// Conntrack original sources.
     pub top_ct_src: Vec<(String, u64)>,
+    /// Built from `ss -s`/sockstat kernel counters, not from socket rows.
+    pub from_counters: bool,
 }
 
 /// A finished snapshot of one source.
@@ -59,7 +61,39 @@ pub fn finalize<'n>(acc: &SegmentAcc, name: &dyn Fn(AddrId) -> &'n [u8], keep: u
         }
         out.push(finalize_kind(kind, k, name, keep));
     }
+    if out.is_empty()
+        && let Some(c) = &acc.sockstat
+    {
+        out.push(counters_kind(c));
+    }
     out
+}
+
+/// An `ss -s` snapshot: the kernel's own counts stand in for rows. `total`
+/// is every socket (`Total:`), the TCP states are the ones `ss -s` names.
+fn counters_kind(c: &Sockstat) -> KindSummary {
+    let mut states = [0u64; TcpState::COUNT];
+    states[TcpState::Established as usize] = c.estab.unwrap_or(0);
+    states[TcpState::TimeWait as usize] = c.timewait.unwrap_or(0);
+    states[TcpState::SynRecv as usize] = c.synrecv.unwrap_or(0);
+    let mut protos = [0u64; Proto::COUNT];
+    protos[Proto::Tcp as usize] = c.tcp_total.or(c.tcp_inuse).unwrap_or(0);
+    KindSummary {
+        kind: Kind::Ss,
+        total: c.total.unwrap_or(0),
+        states,
+        ct_states: [0; CtState::COUNT],
+        protos,
+        families: [0; 3],
+        ct_flags: [0; 3],
+        truncated_addrs: 0,
+        top_remote: Vec::new(),
+        remote_distinct: 0,
+        top_local_ports: Vec::new(),
+        local_ports_distinct: 0,
+        top_ct_src: Vec::new(),
+        from_counters: true,
+    }
 }
 
 fn finalize_kind<'n>(kind: Kind, k: &KindAcc, name: &dyn Fn(AddrId) -> &'n [u8], keep: usize) -> KindSummary {
@@ -93,6 +127,7 @@ fn finalize_kind<'n>(kind: Kind, k: &KindAcc, name: &dyn Fn(AddrId) -> &'n [u8],
         top_local_ports,
         local_ports_distinct: k.local_ports.len() as u64,
         top_ct_src,
+        from_counters: false,
     }
 }
 

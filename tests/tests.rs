@@ -1,1 +1,9 @@
+//! One integration-test binary (every extra `tests/*.rs` would link polars
+//! again). Each module runs the real `sockscope` binary.
 
+mod util;
+
+mod cli;
+mod corpus;
+mod robustness;
+mod samples;

@@ -127,6 +127,8 @@ pub struct ChunkOut {
     pub kinds_seen: [u64; Kind::COUNT],
     pub sockstat_lines: u64,
     pub timestamps: u64,
+    /// First tool messages (`exec of "netstat" failed…`): (chunk line, text).
+    pub messages: Vec<(u64, String)>,
 }
 
 /// Per-run settings the worker needs.
@@ -218,6 +220,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     let mut ct_boundary = false;
     let mut sockstat_lines = 0u64;
     let mut timestamps = 0u64;
+    let mut messages = Vec::new();
 
     for (i, line) in lines(data).enumerate() {
         let lineno = i as u64 + 1;
@@ -245,7 +248,6 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                     let prev = std::mem::replace(&mut cur, Cur::new(SegStart::Header, lineno));
                     done.push(prev);
                 }
-                ct_boundary = false;
                 cur.has_rows = true;
                 cur.ct_rows += 1;
                 cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &mut |s| interner.intern(s));
@@ -278,6 +280,9 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                         } else if cur.start == SegStart::ChunkStart && done.is_empty() {
                             split = Some(SegStart::MaybeHeader);
                         }
+                    }
+                    Structure::ToolMessage if messages.len() < 3 => {
+                        messages.push((lineno, sample_text(line)))
                     }
                     Structure::ConntrackTrailer(n) => {
                         *cur.acc.ct_trailer.get_or_insert(0) += n;
@@ -345,7 +350,14 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
         kinds_seen,
         sockstat_lines,
         timestamps,
+        messages,
     }
+}
+
+/// True if any of the first lines of `data` is a timestamp marker: then
+/// the capture is a timestamped loop and only timestamps cut snapshots.
+pub fn has_timestamps(data: &[u8]) -> bool {
+    lines(data).take(200_000).any(|l| crate::parse::timestamp::parse_timestamp_line(l).is_some())
 }
 
 #[cfg(test)]
@@ -374,10 +386,4 @@ mod tests {
             (2, 1, 1, 1)
         );
     }
-}
-
-/// True if any of the first lines of `data` is a timestamp marker: then
-/// the capture is a timestamped loop and only timestamps cut snapshots.
-pub fn has_timestamps(data: &[u8]) -> bool {
-    lines(data).take(200_000).any(|l| crate::parse::timestamp::parse_timestamp_line(l).is_some())
 }

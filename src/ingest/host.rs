@@ -51,12 +51,12 @@ pub fn infer_host(path: &Path) -> Option<String> {
                 || lower.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_', ' ']) || r.is_empty())
         })
     };
-    if is_command || stem.is_empty() {
-        if let Some(dir) = path.parent().and_then(|p| p.file_name()) {
-            let d = dir.to_string_lossy();
-            if d != "." && d != ".." && !d.is_empty() && d != "networking" && d != "sos_commands" {
-                return Some(d.into_owned());
-            }
+    if (is_command || stem.is_empty())
+        && let Some(dir) = path.parent().and_then(|p| p.file_name())
+    {
+        let d = dir.to_string_lossy();
+        if d != "." && d != ".." && !d.is_empty() && d != "networking" && d != "sos_commands" {
+            return Some(d.into_owned());
         }
     }
     Some(if stem.is_empty() { file } else { stem })

@@ -48,6 +48,8 @@ pub struct Merger<'a> {
     pub empty_snapshots: u64,
     /// First rejected line, for `--strict`.
     pub first_reject: Option<RejectSample>,
+    /// First tool messages in the capture: (line, text).
+    pub messages: Vec<(u64, String)>,
 }
 
 impl<'a> Merger<'a> {
@@ -73,6 +75,7 @@ impl<'a> Merger<'a> {
             time_notes: BTreeMap::new(),
             empty_snapshots: 0,
             first_reject: None,
+            messages: Vec::new(),
         }
     }
 
@@ -116,6 +119,11 @@ impl<'a> Merger<'a> {
         }
         self.sockstat_lines += out.sockstat_lines;
         self.timestamps += out.timestamps;
+        for (line, text) in out.messages {
+            if self.messages.len() < 3 {
+                self.messages.push((base + line, text));
+            }
+        }
 
         let remap: Vec<AddrId> = out.names.iter().map(|n| self.interner.intern(n)).collect();
         for seg in out.segments {

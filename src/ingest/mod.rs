@@ -165,7 +165,8 @@ enum One {
 pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let chunk = cfg.chunk_size as u64;
     let size = |i: &Input| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0);
-    let (small, large): (Vec<(usize, &Input)>, Vec<(usize, &Input)>) =
+    type Numbered<'a> = Vec<(usize, &'a Input)>;
+    let (small, large): (Numbered, Numbered) =
         inputs.iter().enumerate().partition(|(_, i)| i.path.as_os_str() != "-" && size(i) <= chunk);
     let mut results: Vec<(usize, One)> = small.par_iter().map(|(n, i)| (*n, ingest_one(i, cfg))).collect();
     for (n, i) in large {
@@ -304,6 +305,9 @@ fn ingest_table(
     m.finish();
 
     let mut notes = Vec::new();
+    for (line, text) in &m.messages {
+        notes.push(format!("line {line}: the capturing tool said: {text}"));
+    }
     for (what, n) in &m.time_notes {
         notes.push(format!("{what} ({n} snapshots without a time)"));
     }
@@ -311,12 +315,12 @@ fn ingest_table(
         notes.push(format!("{} timestamp lines had no table after them", m.empty_snapshots));
     }
     let ct_rows = m.kinds_seen[Kind::Conntrack as usize];
-    if let Some(t) = m.ct_trailer_total {
-        if t != ct_rows {
-            notes.push(format!(
+    if let Some(t) = m.ct_trailer_total
+        && t != ct_rows
+    {
+        notes.push(format!(
                 "conntrack trailer lines report {t} flow entries but {ct_rows} entries were read; the capture may be cut short"
             ));
-        }
     }
     let truncated: u64 = m.snapshots.iter().flat_map(|s| &s.kinds).map(|k| k.truncated_addrs).sum();
     if truncated > 0 {
@@ -325,15 +329,15 @@ fn ingest_table(
         ));
     }
     let mut err = reader.error.map(|e| decompress_or_io(path, comp, reader.bytes, e));
-    if cfg.strict {
-        if let Some(s) = m.first_reject.clone() {
-            err = Some(InputError::Rejected {
-                path: path.to_path_buf(),
-                line: s.line,
-                reason: s.reason,
-                text: s.text,
-            });
-        }
+    if cfg.strict
+        && let Some(s) = m.first_reject.clone()
+    {
+        err = Some(InputError::Rejected {
+            path: path.to_path_buf(),
+            line: s.line,
+            reason: s.reason,
+            text: s.text,
+        });
     }
     let mut formats: Vec<&str> =
         Kind::ALL.iter().filter(|k| m.kinds_seen[**k as usize] > 0).map(|k| k.name()).collect();

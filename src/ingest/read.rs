@@ -85,10 +85,10 @@ impl BufPool {
         self.free.lock().ok().and_then(|mut f| f.pop()).unwrap_or_default()
     }
     pub fn put(&self, b: Vec<u8>) {
-        if let Ok(mut f) = self.free.lock() {
-            if f.len() < 8 {
-                f.push(b);
-            }
+        if let Ok(mut f) = self.free.lock()
+            && f.len() < 8
+        {
+            f.push(b);
         }
     }
 }

@@ -178,14 +178,15 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     if raw.len() > MAX_LINE {
         return Line::Rejected(RejectReason::LineTooLong);
     }
+    // Continuation lines of `ss -i/-m/-e` start with a TAB (for TIME-WAIT
+    // and SYN-RECV sockets the line is only the TAB and padding).
+    if raw.first() == Some(&b'\t') && st.after_row {
+        return Line::Continuation;
+    }
     let line = trim_end(raw);
     let Some(&first) = line.first() else {
         return Line::Structure(Structure::Blank);
     };
-    // Continuation lines of `ss -i/-m/-e` start with a TAB.
-    if first == b'\t' && st.after_row {
-        return Line::Continuation;
-    }
     let body = tokens::skip_ws(line);
     if body.is_empty() {
         return Line::Structure(Structure::Blank);
@@ -517,10 +518,7 @@ fn row_reason(body: &[u8], t0: &[u8], _st: &LineState) -> Option<RejectReason> {
         return netstat::parse_row(body).err();
     }
     if crate::model::TcpState::from_word(t0).is_some() || ss::netid(t0).is_some() {
-        return match ss::parse_row(body) {
-            Err(e) => Some(e),
-            Ok(_) => None,
-        };
+        return ss::parse_row(body).err();
     }
     None
 }

@@ -113,15 +113,15 @@ pub fn parse_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
 fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
     let mut tail = tail;
     // Timer last: `word (secs/retrans/probes)`.
-    if tail.last() == Some(&b')') {
-        if let Some(open) = tail.iter().rposition(|&b| b == b'(') {
-            let before = trim_end(&tail[..open]);
-            let word_start = before.iter().rposition(|&b| b == b' ' || b == b'\t').map_or(0, |p| p + 1);
-            let word = &before[word_start..];
-            if let Some(timer) = parse_timer(word, &tail[open + 1..tail.len() - 1]) {
-                rec.timer = Some(timer);
-                tail = trim_end(&before[..word_start]);
-            }
+    if tail.last() == Some(&b')')
+        && let Some(open) = tail.iter().rposition(|&b| b == b'(')
+    {
+        let before = trim_end(&tail[..open]);
+        let word_start = before.iter().rposition(|&b| b == b' ' || b == b'\t').map_or(0, |p| p + 1);
+        let word = &before[word_start..];
+        if let Some(timer) = parse_timer(word, &tail[open + 1..tail.len() - 1]) {
+            rec.timer = Some(timer);
+            tail = trim_end(&before[..word_start]);
         }
     }
     // Up to the first `PID/Program` (or `-`) token: state, user, inode.

@@ -2,7 +2,7 @@
 //! FreeBSD `-e` `key=value`.
 //!
 //! ```text
-//! net.ipv4.ip_local_port_range = 32768	60999
+//! net.ipv4.ip_local_port_range = 32768 60999
 //! net.netfilter.nf_conntrack_max = 262144
 //! sysctl: permission denied on key 'fs.protected_fifos'
 //! kern.ostype: FreeBSD

@@ -38,7 +38,10 @@ pub struct SnapshotDoc<'a> {
     /// as UTC or in --tz), abbreviation, ambiguous.
     pub time_resolution: Option<&'static str>,
     pub first_line: u64,
+    /// Rows of this tool in the snapshot; for an `ss -s` snapshot
+    /// (`from_counters`), the kernel's socket total.
     pub total: u64,
+    pub from_counters: bool,
     /// Canonical state → count (TCP sockets, or TCP conntrack entries).
     pub states: BTreeMap<String, u64>,
     pub protocols: BTreeMap<String, u64>,
@@ -97,6 +100,7 @@ pub fn build<'a>(run: &'a Ingested, frames: &Frames, top: usize) -> PolarsResult
             time_resolution: s.time_resolution.map(resolution_name),
             first_line: s.first_line,
             total: k.total,
+            from_counters: k.from_counters,
             states: states.get(&id).cloned().unwrap_or_default(),
             protocols: protocols.get(&id).cloned().unwrap_or_default(),
             families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]

@@ -13,6 +13,7 @@ use polars::prelude::PolarsResult;
 use crate::frame::{Frames, col};
 use crate::ingest::Ingested;
 use crate::render::json::{long_map, ranked};
+use crate::snapshot::{KindSummary, SnapshotSummary};
 
 /// At most this many snapshot rows per table; the rest are elided.
 const MAX_ROWS: usize = 24;
@@ -36,10 +37,8 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
         ranked(&frames.ports, col::PORT, top, |c, i| c.u16().ok().and_then(|s| s.get(i)).unwrap_or(0))?;
 
     // Group (snapshot, kind) rows by (source, kind), in order.
-    let mut groups: BTreeMap<
-        (usize, u8),
-        Vec<(u32, &crate::snapshot::SnapshotSummary, &crate::snapshot::KindSummary)>,
-    > = BTreeMap::new();
+    type Row<'a> = (u32, &'a SnapshotSummary, &'a KindSummary);
+    let mut groups: BTreeMap<(usize, u8), Vec<Row>> = BTreeMap::new();
     for (row, (s, k)) in crate::frame::snapshot_rows(run).enumerate() {
         groups.entry((s.source, k.kind as u8)).or_default().push((row as u32, s, k));
     }
@@ -82,7 +81,13 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
         let mut header = vec!["#".to_string(), "time".to_string(), "total".to_string()];
         header.extend(cols.iter().cloned());
         t.set_header(header);
-        let peak = rows.iter().enumerate().max_by_key(|(_, r)| r.2.total).map(|(i, _)| i).unwrap_or(0);
+        // The first snapshot with the highest total.
+        let peak = rows
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.2.total.cmp(&b.1.2.total).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
         let shown: Vec<usize> = if rows.len() <= MAX_ROWS {
             (0..rows.len()).collect()
         } else {
@@ -95,10 +100,10 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
         };
         let mut prev = None;
         for i in shown {
-            if let Some(p) = prev {
-                if i > p + 1 {
-                    t.add_row(vec![format!("… {} snapshots", i - p - 1)]);
-                }
+            if let Some(p) = prev
+                && i > p + 1
+            {
+                t.add_row(vec![format!("… {} snapshots", i - p - 1)]);
             }
             prev = Some(i);
             let (id, s, k) = rows[i];
@@ -128,7 +133,11 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
             .get(&id)
             .map(|m| m.iter().map(|(p, n)| format!("{p} {n}")).collect())
             .unwrap_or_default();
-        let _ = writeln!(out, "  snapshot {}: {} rows ({})", s.index, k.total, protos.join(", "));
+        if k.from_counters {
+            let _ = writeln!(out, "  snapshot {}: kernel counters from ss -s ({} sockets)", s.index, k.total);
+        } else {
+            let _ = writeln!(out, "  snapshot {}: {} rows ({})", s.index, k.total, protos.join(", "));
+        }
         let r = remote.get(&id).cloned().unwrap_or_default();
         let p = ports.get(&id).cloned().unwrap_or_default();
         let (rl, pl) = if kind == crate::model::Kind::Conntrack {
