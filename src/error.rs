@@ -16,7 +16,7 @@ pub enum InputError {
     Decompress { path: PathBuf, what: &'static str, bytes: u64, source: std::io::Error },
     /// No supported format was recognized in the start of the file.
     #[error(
-        "{path}: not a netstat, ss, conntrack, ss -s or sysctl capture (first line: {first_line:?}); pass --input-format to force one"
+        "{path}: not a netstat, ss, conntrack, ss -s, sysctl or conntrack-stat capture (first line: {first_line:?}); pass --input-format to force one"
     )]
     UnknownFormat { path: PathBuf, first_line: String },
     /// `--strict` and a line was rejected.

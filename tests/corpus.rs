@@ -110,6 +110,11 @@ fn corpus_companion_files_and_failed_captures() {
     ] {
         assert_eq!(source(p).unwrap_or_else(|| panic!("{p} read"))["format"], "sysctl", "{p}");
     }
+    for p in ["conntrackr/conntrack-stat", "coreos-sosreport-master1/proc/3255/net/stat/nf_conntrack"] {
+        assert_eq!(source(p).unwrap_or_else(|| panic!("{p} read"))["format"], "conntrack-stat", "{p}");
+    }
+    // Only SOURCES.md is not a capture.
+    assert_eq!(doc["skipped"].as_array().unwrap().len(), 1, "{}", doc["skipped"]);
     // /proc/net/sockstat: kernel counters.
     let s = source("coreos-sosreport-master1/proc/3255/net/sockstat").expect("sockstat read");
     assert_eq!(s["format"], "ss-summary");

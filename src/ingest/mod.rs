@@ -146,6 +146,8 @@ pub struct Ingested {
     pub snapshots: Vec<SnapshotSummary>,
     /// sysctl values per source index.
     pub sysctls: BTreeMap<usize, BTreeMap<String, String>>,
+    /// Conntrack statistics (summed over CPUs) per source index.
+    pub ctstats: BTreeMap<usize, BTreeMap<String, u64>>,
     /// Problems with individual inputs (the run went on).
     pub errors: Vec<InputError>,
     /// Files found in directories that are not captures.
@@ -156,6 +158,7 @@ pub struct Ingested {
 enum One {
     Table(SourceReport, Vec<SnapshotSummary>, Option<InputError>),
     Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
+    CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
     Skipped(PathBuf),
     Failed(InputError),
 }
@@ -197,6 +200,14 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
                 out.sources.push(rep);
                 out.errors.extend(err);
             }
+            One::CtStat(mut rep, map, err) => {
+                if let Some(e) = &err {
+                    rep.error = Some(e.to_string());
+                }
+                out.ctstats.insert(out.sources.len(), map);
+                out.sources.push(rep);
+                out.errors.extend(err);
+            }
             One::Skipped(p) => out.skipped.push(p),
             One::Failed(e) => out.errors.push(e),
         }
@@ -231,6 +242,10 @@ fn ingest_one(input: &Input, cfg: &IngestConfig) -> One {
         Sniffed::Sysctl => {
             let (rep, map, err) = ingest_sysctl(path, &display, host, comp, stream);
             One::Sysctl(rep, map, err)
+        }
+        Sniffed::CtStat => {
+            let (rep, map, err) = ingest_ctstat(path, &display, host, comp, stream);
+            One::CtStat(rep, map, err)
         }
         Sniffed::Empty if input.explicit => {
             let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg);
@@ -367,55 +382,46 @@ fn ingest_table(
     (rep, std::mem::take(&mut m.snapshots), err)
 }
 
-/// Reads a `sysctl -a` capture (small: read line by line).
-fn ingest_sysctl(
+/// How a companion-file line was taken.
+enum Taken {
+    Parsed,
+    Structural,
+    Rejected,
+}
+
+/// Reads a small companion file line by line (sysctl, conntrack stats).
+fn ingest_lines(
     path: &Path,
     display: &str,
     host: String,
     comp: Compression,
     stream: Box<dyn Read + Send>,
-) -> (SourceReport, BTreeMap<String, String>, Option<InputError>) {
-    use crate::parse::sysctl::{SysctlLine, parse_line};
+    format: &str,
+    mut take: impl FnMut(&[u8]) -> Taken,
+) -> (SourceReport, Option<InputError>) {
     let pool = BufPool::default();
     let mut reader = ChunkReader::new(stream, read::CHUNK_SIZE, &pool);
     let mut counts = LineCounts::default();
     let mut rejects = chunk::RejectLog::default();
-    let mut map = BTreeMap::new();
-    let mut last_key: Option<String> = None;
-    let mut base = 0u64;
     for c in reader.by_ref() {
-        let mut n = 0u64;
         for line in read::lines(c.data()) {
-            n += 1;
             counts.total += 1;
-            match parse_line(line) {
-                SysctlLine::Entry { key, value } => {
-                    counts.parsed += 1;
-                    let k = String::from_utf8_lossy(key).into_owned();
-                    // First value wins: repeated keys (dev.cdrom.info) are
-                    // multi-line values, not updates.
-                    map.entry(k.clone()).or_insert_with(|| String::from_utf8_lossy(value).into_owned());
-                    last_key = Some(k);
-                }
-                SysctlLine::Message | SysctlLine::Blank => counts.structural += 1,
-                SysctlLine::Other if last_key.is_some() => {
-                    // Continuation of a multi-line value (FreeBSD XML).
-                    counts.parsed += 1;
-                }
-                SysctlLine::Other => {
+            match take(line) {
+                Taken::Parsed => counts.parsed += 1,
+                Taken::Structural => counts.structural += 1,
+                Taken::Rejected => {
                     counts.rejected += 1;
-                    rejects.add(base + n, line, RejectReason::Unrecognized);
+                    rejects.add(counts.total, line, RejectReason::Unrecognized);
                 }
             }
         }
-        base += n;
         pool.put(c.buf);
     }
     let err = reader.error.take().map(|e| decompress_or_io(path, comp, reader.bytes, e));
     let rep = SourceReport {
         path: display.to_string(),
         host,
-        format: "sysctl".to_string(),
+        format: format.to_string(),
         compression: comp.name(),
         bytes: reader.bytes,
         lines: LinesReport {
@@ -431,5 +437,59 @@ fn ingest_sysctl(
         notes: Vec::new(),
         error: None,
     };
+    (rep, err)
+}
+
+/// Reads a `sysctl -a` capture.
+fn ingest_sysctl(
+    path: &Path,
+    display: &str,
+    host: String,
+    comp: Compression,
+    stream: Box<dyn Read + Send>,
+) -> (SourceReport, BTreeMap<String, String>, Option<InputError>) {
+    use crate::parse::sysctl::{SysctlLine, parse_line};
+    let mut map = BTreeMap::new();
+    let mut in_value = false;
+    let (rep, err) =
+        ingest_lines(path, display, host, comp, stream, "sysctl", |line| match parse_line(line) {
+            SysctlLine::Entry { key, value } => {
+                // First value wins: repeated keys (dev.cdrom.info) are
+                // multi-line values, not updates.
+                map.entry(String::from_utf8_lossy(key).into_owned())
+                    .or_insert_with(|| String::from_utf8_lossy(value).into_owned());
+                in_value = true;
+                Taken::Parsed
+            }
+            SysctlLine::Message | SysctlLine::Blank => Taken::Structural,
+            // Continuation of a multi-line value (FreeBSD XML).
+            SysctlLine::Other if in_value => Taken::Parsed,
+            SysctlLine::Other => Taken::Rejected,
+        });
     (rep, map, err)
+}
+
+/// Reads `/proc/net/stat/nf_conntrack` or `conntrack -S`.
+fn ingest_ctstat(
+    path: &Path,
+    display: &str,
+    host: String,
+    comp: Compression,
+    stream: Box<dyn Read + Send>,
+) -> (SourceReport, BTreeMap<String, u64>, Option<InputError>) {
+    use crate::parse::ctstat::{CtStatLine, CtStats, parse_line};
+    let mut stats = CtStats::default();
+    let (rep, err) = ingest_lines(path, display, host, comp, stream, "conntrack-stat", |line| {
+        let l = parse_line(line);
+        match l {
+            CtStatLine::Blank => Taken::Structural,
+            CtStatLine::Header(_) => {
+                stats.add(&l);
+                Taken::Structural
+            }
+            _ if stats.add(&l) => Taken::Parsed,
+            _ => Taken::Rejected,
+        }
+    });
+    (rep, stats.counters, err)
 }

@@ -21,6 +21,8 @@ pub enum Sniffed {
     /// netstat, ss, conntrack, `ss -s`, sockstat — possibly mixed.
     Table,
     Sysctl,
+    /// `/proc/net/stat/nf_conntrack` or `conntrack -S`.
+    CtStat,
     /// Nothing but blank lines.
     Empty,
     Unknown,
@@ -49,6 +51,11 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         Some(p) if head.len() == HEAD => &head[..=p],
         _ => head,
     };
+    if let Some(first) = lines(body).find(|l| !l.iter().all(u8::is_ascii_whitespace)) {
+        if crate::parse::ctstat::looks_like_ctstat(first) {
+            return Sniffed::CtStat;
+        }
+    }
     let mut st = LineState::new(None);
     let (mut table, mut blank, mut other) = (0usize, 0usize, 0usize);
     for l in lines(body) {
@@ -102,6 +109,7 @@ mod tests {
             Sniffed::Sysctl
         );
         assert_eq!(sniff(b""), Sniffed::Empty);
+        assert_eq!(sniff(b"entries  searched found new invalid ignore delete delete_list insert insert_failed drop early_drop\n"), Sniffed::CtStat);
         assert_eq!(sniff(b"\n\n  \n"), Sniffed::Empty);
         assert_eq!(sniff(b"hello\nworld\n"), Sniffed::Unknown);
         assert_eq!(

@@ -47,6 +47,8 @@ pub struct Endpoint<'a> {
     /// Interface after `%`, empty if none.
     pub scope: &'a [u8],
     pub flags: u8,
+    /// Family of the canonical address (computed once while parsing).
+    pub family: Family,
 }
 
 impl Endpoint<'_> {
@@ -56,7 +58,7 @@ impl Endpoint<'_> {
 
     /// Family of the canonical address.
     pub fn family(&self) -> Family {
-        addr_family(self.addr)
+        self.family
     }
 }
 
@@ -72,13 +74,20 @@ pub fn addr_family(addr: &[u8]) -> Family {
 }
 
 /// Parses one address token. `None` if it has no recognizable port part.
+#[inline]
 pub fn parse_endpoint(tok: &[u8]) -> Option<Endpoint<'_>> {
     if tok.is_empty() {
         return None;
     }
     if tok == b"*" {
         // ss prints a bare `*` as the peer of netlink and some raw sockets.
-        return Some(Endpoint { addr: b"*", port: None, scope: b"", flags: flags::WILDCARD });
+        return Some(Endpoint {
+            addr: b"*",
+            port: None,
+            scope: b"",
+            flags: flags::WILDCARD,
+            family: Family::Unknown,
+        });
     }
     // Bracketed IPv6: `[addr]:port` or `[addr]%iface:port`.
     if tok[0] == b'[' {
@@ -136,6 +145,7 @@ pub fn parse_endpoint(tok: &[u8]) -> Option<Endpoint<'_>> {
 }
 
 /// `addr%iface` → (`addr`, `iface`); keeps an outer scope if given.
+#[inline]
 fn split_scope<'a>(host: &'a [u8], scope: &'a [u8]) -> (&'a [u8], &'a [u8]) {
     match host.iter().position(|&b| b == b'%') {
         Some(p) => (&host[..p], &host[p + 1..]),
@@ -144,6 +154,7 @@ fn split_scope<'a>(host: &'a [u8], scope: &'a [u8]) -> (&'a [u8], &'a [u8]) {
 }
 
 /// Reads the port part: digits, `*`, or a service name.
+#[inline]
 fn port_value(p: &[u8]) -> Option<(Option<u16>, u8)> {
     if p == b"*" {
         return Some((None, 0));
@@ -167,25 +178,48 @@ fn port_value(p: &[u8]) -> Option<(Option<u16>, u8)> {
     }
 }
 
+#[inline]
 fn finish<'a>(host: &'a [u8], port: Option<u16>, scope: &'a [u8], pflags: u8) -> Endpoint<'a> {
+    // One pass over the text tells IPv4 literal, IPv6 literal or name.
+    let (mut colon, mut v4chars) = (false, true);
+    for &b in host {
+        colon |= b == b':';
+        v4chars &= b.is_ascii_digit() || b == b'.';
+    }
     let mut f = pflags;
     let mut addr = host;
+    let family;
     if host == b"*" || host == b"0.0.0.0" || host == b"::" {
         f |= flags::WILDCARD;
-    } else if let Some(v4) = strip_mapped(host) {
-        addr = v4;
-        f |= flags::MAPPED;
-    } else if host.contains(&b':') {
-        if !plausible_v6(host) {
-            f |= flags::TRUNCATED;
+        family = if colon {
+            Family::V6
+        } else if v4chars {
+            Family::V4
+        } else {
+            Family::Unknown
+        };
+    } else if colon {
+        if let Some(v4) = strip_mapped(host) {
+            addr = v4;
+            f |= flags::MAPPED;
+            family = Family::V4;
+        } else {
+            if !plausible_v6(host) {
+                f |= flags::TRUNCATED;
+            }
+            family = Family::V6;
         }
-    } else if !host.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+    } else if v4chars {
+        family = Family::V4;
+    } else {
         f |= flags::RESOLVED;
+        family = Family::Unknown;
     }
-    Endpoint { addr, port, scope, flags: f }
+    Endpoint { addr, port, scope, flags: f, family }
 }
 
 /// `::ffff:1.2.3.4` → `1.2.3.4`.
+#[inline]
 fn strip_mapped(host: &[u8]) -> Option<&[u8]> {
     const P: &[u8] = b"::ffff:";
     if host.len() > P.len() && host[..P.len()].eq_ignore_ascii_case(P) {

@@ -16,7 +16,10 @@
 
 pub mod addr;
 pub mod conntrack;
+pub mod ctstat;
 pub mod netstat;
+#[cfg(test)]
+mod pitfalls;
 pub mod record;
 pub mod ss;
 pub mod sysctl;
@@ -168,12 +171,14 @@ impl LineState {
 pub const MAX_LINE: usize = 64 * 1024;
 
 /// Classifies one line (without its `\n`).
+#[inline(always)]
 pub fn classify<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     let line = classify_inner(raw, st);
     st.after_row = matches!(line, Line::Socket(_) | Line::Continuation);
     line
 }
 
+#[inline(always)]
 fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     if raw.len() > MAX_LINE {
         return Line::Rejected(RejectReason::LineTooLong);
@@ -264,6 +269,7 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
 }
 
 /// Socket and conntrack rows, by their first token.
+#[inline(always)]
 fn row_line<'a>(body: &'a [u8], t0: &'a [u8], after0: &'a [u8], st: &LineState) -> Option<Line<'a>> {
     let forced = st.forced;
     let c = t0[0];
@@ -331,6 +337,7 @@ fn row_line<'a>(body: &'a [u8], t0: &'a [u8], after0: &'a [u8], st: &LineState) 
     None
 }
 
+#[inline(always)]
 fn netstat_row(body: &[u8], forced: Option<TableFormat>) -> Line<'_> {
     match netstat::parse_row(body) {
         Ok(r) => check_forced(Line::Socket(r), forced),
@@ -338,6 +345,7 @@ fn netstat_row(body: &[u8], forced: Option<TableFormat>) -> Line<'_> {
     }
 }
 
+#[inline(always)]
 fn ss_row(body: &[u8], forced: Option<TableFormat>) -> Line<'_> {
     match ss::parse_row(body) {
         Ok(SsRow::Socket(r)) => check_forced(Line::Socket(r), forced),
@@ -349,6 +357,7 @@ fn ss_row(body: &[u8], forced: Option<TableFormat>) -> Line<'_> {
     }
 }
 
+#[inline(always)]
 fn check_forced(line: Line<'_>, forced: Option<TableFormat>) -> Line<'_> {
     match (&line, forced) {
         (Line::Socket(r), Some(TableFormat::Netstat)) if r.kind != Kind::Netstat => {

@@ -23,7 +23,7 @@
 use crate::model::{Family, Kind, Proto, TcpState, Timer, TimerKind};
 
 use super::RejectReason;
-use super::addr::{addr_family, parse_endpoint};
+use super::addr::parse_endpoint;
 use super::record::{Process, SocketRecord};
 use super::tokens::{is_hex, parse_u64, split_token, trim_end};
 
@@ -53,6 +53,7 @@ pub fn is_proto_word(t: &[u8]) -> bool {
 }
 
 /// Parses a netstat row (line already stripped of `\r` and trailing blanks).
+#[inline(always)]
 pub fn parse_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
     let (t0, mut rest) = split_token(line).ok_or(RejectReason::Empty)?;
     // Find the protocol column: first, or after one or two hex prefixes.
@@ -97,8 +98,8 @@ pub fn parse_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
 
     let mut rec =
         SocketRecord { kind: Kind::Netstat, proto, local, remote, recv_q, send_q, ..Default::default() };
-    rec.family = match addr_family(local.addr) {
-        Family::Unknown => match addr_family(remote.addr) {
+    rec.family = match local.family {
+        Family::Unknown => match remote.family {
             Family::Unknown => fam_hint,
             f => f,
         },
@@ -110,6 +111,7 @@ pub fn parse_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
 
 /// State, `-e` User/Inode, `-p` PID/Program and `-o` Timer after the
 /// foreign address.
+#[inline]
 fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
     let mut tail = tail;
     // Timer last: `word (secs/retrans/probes)`.
@@ -257,7 +259,7 @@ fn parse_solaris_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
     let mut rec = SocketRecord {
         kind: Kind::Netstat,
         proto,
-        family: addr_family(local.addr),
+        family: local.family,
         local,
         remote,
         ..Default::default()

@@ -23,7 +23,7 @@ use nom::combinator::opt;
 use crate::model::{Family, Kind, Proto, TcpState, Timer, TimerKind};
 
 use super::RejectReason;
-use super::addr::{addr_family, parse_endpoint};
+use super::addr::parse_endpoint;
 use super::record::{Process, SocketRecord};
 use super::tokens::{parse_u64, split_token, starts_with, trim_end};
 
@@ -64,6 +64,7 @@ pub enum SsRow<'a> {
 }
 
 /// Parses an ss row. `line` is trimmed at the end.
+#[inline(always)]
 pub fn parse_row(line: &[u8]) -> Result<SsRow<'_>, RejectReason> {
     let (t0, rest) = split_token(line).ok_or(RejectReason::Empty)?;
     let (proto, state_tok, rest) = if let Some(s) = ss_state(t0) {
@@ -113,8 +114,8 @@ pub fn parse_row(line: &[u8]) -> Result<SsRow<'_>, RejectReason> {
     let mut rec = SocketRecord {
         kind: Kind::Ss,
         proto,
-        family: match addr_family(local.addr) {
-            Family::Unknown => addr_family(remote.addr),
+        family: match local.family {
+            Family::Unknown => remote.family,
             f => f,
         },
         state,
@@ -152,6 +153,7 @@ fn split_glued(t: &[u8]) -> Option<(Netid, &[u8])> {
 }
 
 /// Reads `users:(…)`, `timer:(…)`, `uid:`, `ino:` from the row's tail.
+#[inline]
 fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
     if tail.is_empty() {
         return;

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Races `sockscope summary` against the tools operators use today, on the
+# same inputs, in one run, and prints a table (BENCHMARKS.md quotes it).
+#
+#   benches/compare.sh            # 1 GB inputs (default)
+#   SIZE=300M RUNS=3 benches/compare.sh
+#
+# What it does:
+#  1. builds sockscope (release profile, the one `cargo install` uses);
+#  2. generates deterministic captures with benches/gen_capture.py (seed 42):
+#     netstat -an, ss -tan, ss -tanpi (with -i continuation lines), conntrack
+#     -L -o extended, and a 10,000-snapshot `date; ss -tan` loop;
+#  3. times, best of $RUNS with a warm page cache:
+#     - sockscope summary --format json (states, top remote addresses, top
+#       local ports, line accounting), checked against the generator's truth;
+#     - the mawk one-liner doing the same three aggregations;
+#     - jc (from PyPI, in a venv under target/) on a 16 MB slice — jc holds
+#       its whole output in memory (~20x the input), so 1 GB would not fit —
+#       with sockscope timed on the very same slice;
+#  4. reports wall time, throughput, the ratio, and peak RSS (/usr/bin/time -v).
+#
+# Needs: python3, mawk, /usr/bin/time (GNU time), network access to PyPI the
+# first time (for jc). Results go to target/bench/results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE=${SIZE:-1G}
+RUNS=${RUNS:-3}
+SNAPSHOTS=${SNAPSHOTS:-10000}
+DATA=${DATA:-target/bench}
+JC_SLICE=${JC_SLICE:-16M}
+mkdir -p "$DATA"
+
+command -v mawk >/dev/null || { echo "compare.sh: needs mawk (apt-get install mawk)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "compare.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
+
+echo "== build" >&2
+cargo build --release --quiet
+BIN=target/release/sockscope
+
+VENV=target/bench-venv
+if [ ! -x "$VENV/bin/jc" ]; then
+  echo "== installing jc into $VENV" >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet jc
+fi
+JC="$VENV/bin/jc"
+
+gen() { # format file [extra args]
+  local fmt=$1 out=$2; shift 2
+  if [ ! -s "$out" ] || [ ! -s "$out.truth.json" ]; then
+    echo "== generating $out" >&2
+    python3 benches/gen_capture.py "$fmt" --size "$SIZE" --seed 42 -o "$out" "$@" >&2
+  fi
+}
+gen netstat "$DATA/netstat-an.txt"
+gen ss "$DATA/ss-tan.txt"
+gen ss-i "$DATA/ss-tanpi.txt"
+gen conntrack "$DATA/conntrack.txt"
+gen ss-loop "$DATA/ss-loop.log" --snapshots "$SNAPSHOTS"
+
+# best_of CMD...: prints "seconds peak_kib" of the fastest of $RUNS runs.
+best_of() {
+  local best="" rss=0 i
+  for ((i = 0; i < RUNS; i++)); do
+    /usr/bin/time -f "%e %M" -o "$DATA/.time" "$@" >/dev/null 2>"$DATA/.stderr" || {
+      echo "compare.sh: failed: $*" >&2; cat "$DATA/.stderr" >&2; exit 1; }
+    read -r s k <"$DATA/.time"
+    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
+    if [ "$k" -gt "$rss" ]; then rss=$k; fi
+  done
+  echo "$best $rss"
+}
+
+# The one-liners, per format: same three aggregations as sockscope's
+# summary (state counts, remote addresses, local ports).
+AWK_NETSTAT='NR>2{split($5,a,":"); c[a[1]]++; s[$6]++; p[$4]++} END{for(k in s) print k, s[k] > "/dev/null"}'
+AWK_SS='NR>1{n=split($5,a,":"); c[a[1]]++; s[$1]++; p[$4]++} END{for(k in s) print k, s[k] > "/dev/null"}'
+AWK_CT='{for(i=1;i<=NF;i++) if($i ~ /^dst=/){c[$i]++; break}; s[$6]++; p[$10]++} END{for(k in s) print k, s[k] > "/dev/null"}'
+
+check_truth() { # file: sockscope's totals and states must equal the generator's
+  python3 - "$1" "$BIN" <<'PY'
+import json, subprocess, sys
+path, binary = sys.argv[1], sys.argv[2]
+truth = json.load(open(path + ".truth.json"))
+doc = json.loads(subprocess.run([binary, "summary", "--format", "json", path], capture_output=True, check=True).stdout)
+snaps = [s for s in doc["snapshots"]]
+got_total = sum(s["total"] for s in snaps)
+want_total = truth.get("total_sockets", truth.get("total"))
+if got_total != want_total:
+    sys.exit(f"{path}: sockscope counted {got_total} rows, generator made {want_total}")
+if truth.get("snapshots", 1) != len({(s["source"], s["index"]) for s in snaps}):
+    sys.exit(f"{path}: snapshot count differs from the generator's")
+PY
+}
+
+row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
+OUT="$DATA/results.md"
+{
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(rustc --version)"
+  echo
+  echo "| input | tool | wall (best of $RUNS) | throughput | vs sockscope | peak RSS |"
+  echo "|---|---|---|---|---|---|"
+} >"$OUT"
+
+bench_file() { # label file awk-program jc-parser
+  local label=$1 file=$2 prog=$3 jcp=$4
+  local bytes mb
+  bytes=$(stat -c %s "$file")
+  mb=$(awk "BEGIN{printf \"%.0f\", $bytes/1e6}")
+  echo "== $label ($mb MB)" >&2
+  check_truth "$file"
+  read -r st sk < <(best_of "$BIN" summary --format json "$file")
+  read -r at ak < <(best_of mawk "$prog" "$file")
+  row "$label, $mb MB" "sockscope" "${st} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $bytes/1e6/$st}")" "1×" "$((sk / 1024)) MiB" >>"$OUT"
+  row "$label, $mb MB" "mawk one-liner" "${at} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $bytes/1e6/$at}")" "$(awk "BEGIN{printf \"%.1f× slower\", $at/$st}")" "$((ak / 1024)) MiB" >>"$OUT"
+  if [ -n "$jcp" ]; then
+    local slice="$DATA/slice-$(basename "$file")"
+    head -c "$JC_SLICE" "$file" | sed '$d' >"$slice"
+    local sb smb
+    sb=$(stat -c %s "$slice")
+    smb=$(awk "BEGIN{printf \"%.0f\", $sb/1e6}")
+    read -r s2 k2 < <(best_of "$BIN" summary --format json "$slice")
+    read -r jt jk < <(RUNS=1 best_of sh -c "$JC $jcp < '$slice'")
+    row "$label, $smb MB slice" "sockscope" "${s2} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $sb/1e6/$s2}")" "1×" "$((k2 / 1024)) MiB" >>"$OUT"
+    row "$label, $smb MB slice" "jc $jcp" "${jt} s" "$(awk "BEGIN{printf \"%.1f MB/s\", $sb/1e6/$jt}")" "$(awk "BEGIN{printf \"%.0f× slower\", $jt/$s2}")" "$((jk / 1024)) MiB" >>"$OUT"
+  fi
+}
+
+bench_file "netstat -an" "$DATA/netstat-an.txt" "$AWK_NETSTAT" "--netstat"
+bench_file "ss -tan" "$DATA/ss-tan.txt" "$AWK_SS" "--ss"
+bench_file "ss -tanpi" "$DATA/ss-tanpi.txt" "$AWK_SS" ""
+bench_file "conntrack -L -o extended" "$DATA/conntrack.txt" "$AWK_CT" ""
+bench_file "ss -tan loop, $SNAPSHOTS snapshots" "$DATA/ss-loop.log" "$AWK_SS" ""
+
+cat "$OUT"
