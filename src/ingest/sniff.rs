@@ -51,10 +51,10 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         Some(p) if head.len() == HEAD => &head[..=p],
         _ => head,
     };
-    if let Some(first) = lines(body).find(|l| !l.iter().all(u8::is_ascii_whitespace)) {
-        if crate::parse::ctstat::looks_like_ctstat(first) {
-            return Sniffed::CtStat;
-        }
+    if let Some(first) = lines(body).find(|l| !l.iter().all(u8::is_ascii_whitespace))
+        && crate::parse::ctstat::looks_like_ctstat(first)
+    {
+        return Sniffed::CtStat;
     }
     let mut st = LineState::new(None);
     let (mut table, mut blank, mut other) = (0usize, 0usize, 0usize);

@@ -5,7 +5,7 @@
 //! ```text
 //! entries  searched found new invalid ignore delete delete_list insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart
 //! 0000035a  00000000 00000000 00000000 00000004 00013a2b 00000000 00000000 00000000 00000000 00000000 00000000 00000000  00000000 00000000 00000000 0000018e
-//! cpu=0   	found=0 invalid=130 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=3
+//! cpu=0    found=0 invalid=130 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=3
 //! ```
 //!
 //! Per-CPU counters are summed; `entries` is the same global count on every
