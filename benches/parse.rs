@@ -37,7 +37,12 @@ fn bench_formats(c: &mut Criterion) {
     ] {
         let data = chunk_of(path);
         g.throughput(Throughput::Bytes(data.len() as u64));
-        let cfg = WorkerCfg { forced: None, timestamp_mode: name.ends_with("loop"), keep: 10 };
+        let cfg = WorkerCfg {
+            forced: None,
+            timestamp_mode: name.ends_with("loop"),
+            keep: 10,
+            fold: Default::default(),
+        };
         g.bench_function(name, |b| b.iter(|| black_box(process_chunk(0, black_box(&data), &cfg))));
     }
     g.finish();

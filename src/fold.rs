@@ -117,6 +117,177 @@ pub struct KindAcc {
     /// Conntrack flag counts: assured, unreplied, offload.
     pub ct_flags: [u64; 3],
     pub truncated_addrs: u64,
+    /// Flows, listeners and processes: only when the command needs them
+    /// (`report`), so `summary` stays on the fast path.
+    pub detail: Option<Box<DetailAcc>>,
+}
+
+/// How records are folded for one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoldCfg {
+    /// Fold flows, listeners and processes too.
+    pub detail: bool,
+    /// The host's ephemeral port range (`net.ipv4.ip_local_port_range`).
+    pub eph_lo: u16,
+    pub eph_hi: u16,
+}
+
+impl Default for FoldCfg {
+    fn default() -> Self {
+        // Linux default: 32768–60999 (tcp-facts A2).
+        FoldCfg { detail: false, eph_lo: 32768, eph_hi: 60999 }
+    }
+}
+
+/// A group of connected sockets that share both addresses and the service
+/// port. The side of the service port is decided while folding: a local
+/// port inside the ephemeral range (and not a port this host listens on)
+/// makes the socket outbound-looking, and the remote port is the service;
+/// otherwise the local port is the service (inbound, or unknown when
+/// nothing listens on it). The ephemeral side's port is dropped, which is
+/// what keeps the map small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    pub local: AddrId,
+    pub remote: AddrId,
+    pub port: u16,
+    /// `port` is the remote port (the local one was ephemeral).
+    pub remote_service: bool,
+}
+
+/// A listening socket (or several on one address and port).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Listener {
+    pub sockets: u32,
+    /// Largest accept-queue length seen (Recv-Q of LISTEN).
+    pub recv_q: u64,
+    /// Largest Send-Q: the accept backlog in ss, ~0 in netstat.
+    pub send_q: u64,
+    /// Owning process (interned), if captured.
+    pub process: Option<AddrId>,
+}
+
+/// Log2 buckets for conntrack timeouts (seconds): bucket i holds
+/// [2^(i-1), 2^i), bucket 0 holds 0.
+pub const CT_BUCKETS: usize = 21;
+
+/// Per-snapshot detail for the report's passes.
+#[derive(Debug, Clone)]
+pub struct DetailAcc {
+    pub flows: FastMap<FlowKey, StateCounts>,
+    pub listeners: FastMap<(AddrId, u16), Listener>,
+    pub processes: FastMap<AddrId, StateCounts>,
+    /// Ephemeral-range ports seen listening so far (decides the flow side).
+    pub eph_listen: FastMap<u16, ()>,
+    /// Conntrack: state code → timeout histogram.
+    pub ct_timeouts: FastMap<u8, [u32; CT_BUCKETS]>,
+    /// Conntrack: (orig dst, dport) → (entries, unreplied).
+    pub ct_dst: FastMap<(AddrId, u16), (u32, u32)>,
+}
+
+impl Default for DetailAcc {
+    fn default() -> Self {
+        DetailAcc {
+            flows: fast_map(),
+            listeners: fast_map(),
+            processes: fast_map(),
+            eph_listen: fast_map(),
+            ct_timeouts: fast_map(),
+            ct_dst: fast_map(),
+        }
+    }
+}
+
+impl DetailAcc {
+    #[inline]
+    fn add_socket<'a>(
+        &mut self,
+        r: &SocketRecord<'a>,
+        state: TcpState,
+        cfg: &FoldCfg,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrId,
+    ) {
+        let process = r.process().map(|p| intern(p.name));
+        if let Some(p) = process {
+            self.processes.entry(p).or_default().add(state);
+        }
+        let Some(lport) = r.local.port else { return };
+        if state == TcpState::Listen {
+            let l = self.listeners.entry((intern(r.local.addr), lport)).or_default();
+            l.sockets += 1;
+            l.recv_q = l.recv_q.max(r.recv_q.unwrap_or(0));
+            l.send_q = l.send_q.max(r.send_q.unwrap_or(0));
+            l.process = l.process.or(process);
+            if (cfg.eph_lo..=cfg.eph_hi).contains(&lport) {
+                self.eph_listen.insert(lport, ());
+            }
+            return;
+        }
+        if r.remote.is_wildcard() {
+            return;
+        }
+        let ephemeral = (cfg.eph_lo..=cfg.eph_hi).contains(&lport) && !self.eph_listen.contains_key(&lport);
+        let key = match (ephemeral, r.remote.port) {
+            (true, Some(rport)) => FlowKey {
+                local: intern(r.local.addr),
+                remote: intern(r.remote.addr),
+                port: rport,
+                remote_service: true,
+            },
+            _ => FlowKey {
+                local: intern(r.local.addr),
+                remote: intern(r.remote.addr),
+                port: lport,
+                remote_service: false,
+            },
+        };
+        self.flows.entry(key).or_default().add(state);
+    }
+
+    #[inline]
+    fn add_conntrack<'a>(&mut self, r: &ConntrackRecord<'a>, intern: &mut impl FnMut(&'a [u8]) -> AddrId) {
+        if let Some(t) = r.timeout {
+            let b = if t == 0 { 0 } else { (32 - t.leading_zeros()) as usize };
+            self.ct_timeouts.entry(r.state as u8).or_insert([0; CT_BUCKETS])[b.min(CT_BUCKETS - 1)] += 1;
+        }
+        let e = self.ct_dst.entry((intern(r.orig.dst), r.orig.dport.unwrap_or(0))).or_default();
+        e.0 += 1;
+        if r.flags & ct_flags::UNREPLIED != 0 {
+            e.1 += 1;
+        }
+    }
+
+    fn merge_from(&mut self, o: &DetailAcc, remap: &[AddrId]) {
+        let m = |id: AddrId| remap.get(id as usize).copied().unwrap_or(id);
+        for (k, c) in &o.flows {
+            let k = FlowKey { local: m(k.local), remote: m(k.remote), ..*k };
+            self.flows.entry(k).or_default().merge(c);
+        }
+        for ((a, p), l) in &o.listeners {
+            let e = self.listeners.entry((m(*a), *p)).or_default();
+            e.sockets += l.sockets;
+            e.recv_q = e.recv_q.max(l.recv_q);
+            e.send_q = e.send_q.max(l.send_q);
+            e.process = e.process.or(l.process.map(m));
+        }
+        for (p, c) in &o.processes {
+            self.processes.entry(m(*p)).or_default().merge(c);
+        }
+        for p in o.eph_listen.keys() {
+            self.eph_listen.insert(*p, ());
+        }
+        for (st, h) in &o.ct_timeouts {
+            let e = self.ct_timeouts.entry(*st).or_insert([0; CT_BUCKETS]);
+            for (a, b) in e.iter_mut().zip(h) {
+                *a += b;
+            }
+        }
+        for ((a, p), (n, u)) in &o.ct_dst {
+            let e = self.ct_dst.entry((m(*a), *p)).or_default();
+            e.0 += n;
+            e.1 += u;
+        }
+    }
 }
 
 impl Default for KindAcc {
@@ -132,6 +303,7 @@ impl Default for KindAcc {
             ct_src: fast_map(),
             ct_flags: [0; 3],
             truncated_addrs: 0,
+            detail: None,
         }
     }
 }
@@ -139,7 +311,12 @@ impl Default for KindAcc {
 impl KindAcc {
     /// Folds one socket row. `intern` maps address bytes to ids.
     #[inline]
-    pub fn add_socket<'a>(&mut self, r: &SocketRecord<'a>, intern: &mut impl FnMut(&'a [u8]) -> AddrId) {
+    pub fn add_socket<'a>(
+        &mut self,
+        r: &SocketRecord<'a>,
+        cfg: &FoldCfg,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrId,
+    ) {
         self.rows += 1;
         self.protos[r.proto as usize] += 1;
         self.families[r.family as usize] += 1;
@@ -157,6 +334,9 @@ impl KindAcc {
         if let Some(p) = r.local.port {
             self.local_ports.entry(p).or_default().add(state);
         }
+        if cfg.detail {
+            self.detail.get_or_insert_with(Default::default).add_socket(r, state, cfg, intern);
+        }
     }
 
     /// Folds one conntrack entry.
@@ -164,6 +344,7 @@ impl KindAcc {
     pub fn add_conntrack<'a>(
         &mut self,
         r: &ConntrackRecord<'a>,
+        cfg: &FoldCfg,
         intern: &mut impl FnMut(&'a [u8]) -> AddrId,
     ) {
         self.rows += 1;
@@ -191,6 +372,9 @@ impl KindAcc {
         if r.flags & ct_flags::OFFLOAD != 0 {
             self.ct_flags[2] += 1;
         }
+        if cfg.detail {
+            self.detail.get_or_insert_with(Default::default).add_conntrack(r, intern);
+        }
     }
 
     /// Merges `o`, translating its address ids through `remap`.
@@ -213,6 +397,9 @@ impl KindAcc {
             let gid = remap.get(*id as usize).copied().unwrap_or(*id);
             *self.ct_src.entry(gid).or_default() += c;
         }
+        if let Some(d) = &o.detail {
+            self.detail.get_or_insert_with(Default::default).merge_from(d, remap);
+        }
     }
 
     /// Replaces address ids through `remap` (chunk ids → file ids).
@@ -224,6 +411,11 @@ impl KindAcc {
         let src = std::mem::replace(&mut self.ct_src, fast_map());
         for (id, c) in src {
             self.ct_src.insert(remap[id as usize], c);
+        }
+        if let Some(d) = self.detail.take() {
+            let mut fresh = DetailAcc::default();
+            fresh.merge_from(&d, remap);
+            self.detail = Some(Box::new(fresh));
         }
     }
 }
@@ -289,8 +481,10 @@ mod tests {
         for l in lines {
             let mut intern = |s: &[u8]| names.intern(s);
             match classify(l.as_bytes(), &mut st) {
-                Line::Socket(r) => acc.kind_mut(r.kind).add_socket(&r, &mut intern),
-                Line::Conntrack(r) => acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &mut intern),
+                Line::Socket(r) => acc.kind_mut(r.kind).add_socket(&r, &FoldCfg::default(), &mut intern),
+                Line::Conntrack(r) => {
+                    acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &FoldCfg::default(), &mut intern)
+                }
                 other => panic!("{l}: {other:?}"),
             }
         }

@@ -113,7 +113,7 @@ proptest! {
         let text = lines.join("\n");
         let pool = BufPool::default();
         let mut m = Merger::new(0, 5, None, false);
-        let cfg = WorkerCfg { forced: None, timestamp_mode: false, keep: 5 };
+        let cfg = WorkerCfg { forced: None, timestamp_mode: false, keep: 5, fold: Default::default() };
         for c in ChunkReader::new(text.as_bytes(), chunk, &pool) {
             m.push(process_chunk(c.index, c.data(), &cfg));
         }

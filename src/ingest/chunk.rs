@@ -139,6 +139,7 @@ pub struct WorkerCfg {
     pub timestamp_mode: bool,
     /// Top-K kept per finished snapshot.
     pub keep: usize,
+    pub fold: crate::fold::FoldCfg,
 }
 
 struct Cur {
@@ -236,7 +237,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 counts.parsed += 1;
                 kinds_seen[r.kind as usize] += 1;
                 cur.has_rows = true;
-                cur.acc.kind_mut(r.kind).add_socket(&r, &mut |s| interner.intern(s));
+                cur.acc.kind_mut(r.kind).add_socket(&r, &cfg.fold, &mut |s| interner.intern(s));
             }
             Line::Conntrack(r) => {
                 counts.parsed += 1;
@@ -250,7 +251,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 }
                 cur.has_rows = true;
                 cur.ct_rows += 1;
-                cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &mut |s| interner.intern(s));
+                cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &cfg.fold, &mut |s| interner.intern(s));
                 ct_boundary = cur.ct_expected.is_some_and(|n| cur.ct_rows >= n);
             }
             Line::Sockstat(c) => {
@@ -379,7 +380,11 @@ mod tests {
             )
             .is_none()
         );
-        let out = process_chunk(0, data, &WorkerCfg { forced: None, timestamp_mode: false, keep: 10 });
+        let out = process_chunk(
+            0,
+            data,
+            &WorkerCfg { forced: None, timestamp_mode: false, keep: 10, fold: Default::default() },
+        );
         // `next` is held back until the merger knows the section.
         assert_eq!(
             (out.counts.total, out.counts.parsed, out.counts.structural, out.deferred.count),

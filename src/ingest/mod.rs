@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::InputError;
+use crate::fold::FoldCfg;
 use crate::model::Kind;
 use crate::parse::timestamp::TzPolicy;
 use crate::parse::{RejectReason, TableFormat};
@@ -52,6 +53,8 @@ pub struct IngestConfig {
     /// Top-K kept per snapshot for every ranked list.
     pub keep: usize,
     pub chunk_size: usize,
+    /// Fold flows, listeners and processes (for the report's passes).
+    pub detail: bool,
 }
 
 impl Default for IngestConfig {
@@ -63,6 +66,7 @@ impl Default for IngestConfig {
             strict: false,
             keep: 10,
             chunk_size: read::CHUNK_SIZE,
+            detail: false,
         }
     }
 }
@@ -161,20 +165,43 @@ enum One {
     CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
     Skipped(PathBuf),
     Failed(InputError),
+    /// A socket table, read in phase 2.
+    Deferred,
 }
 
-/// Reads every input. Small files are read in parallel with each other;
-/// a file bigger than one chunk gets all workers for its chunks.
+/// Reads every input. Companion files (sysctl, conntrack statistics) come
+/// first, so a host's `ip_local_port_range` is known before its socket
+/// tables are folded. Small files are read in parallel with each other; a
+/// file bigger than one chunk gets all workers for its chunks.
 pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
+    // Phase 1: sniff everything; read companions (and stdin, which cannot
+    // be opened twice) right away.
+    let mut results: Vec<(usize, One)> =
+        inputs.par_iter().enumerate().map(|(n, i)| (n, ingest_one(i, cfg, None))).collect();
+    let ranges = port_ranges(&results);
+    let fold_for = |host: &str| FoldCfg {
+        detail: cfg.detail,
+        ..ranges.get(host).copied().map_or_else(FoldCfg::default, |(lo, hi)| FoldCfg {
+            detail: cfg.detail,
+            eph_lo: lo,
+            eph_hi: hi,
+        })
+    };
+
+    // Phase 2: socket tables.
     let chunk = cfg.chunk_size as u64;
     let size = |i: &Input| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0);
-    type Numbered<'a> = Vec<(usize, &'a Input)>;
-    let (small, large): (Numbered, Numbered) =
-        inputs.iter().enumerate().partition(|(_, i)| i.path.as_os_str() != "-" && size(i) <= chunk);
-    let mut results: Vec<(usize, One)> = small.par_iter().map(|(n, i)| (*n, ingest_one(i, cfg))).collect();
-    for (n, i) in large {
-        results.push((n, ingest_one(i, cfg)));
+    let deferred: Vec<usize> =
+        results.iter().filter(|(_, r)| matches!(r, One::Deferred)).map(|(n, _)| *n).collect();
+    let (small, large): (Vec<usize>, Vec<usize>) =
+        deferred.into_iter().partition(|n| size(&inputs[*n]) <= chunk);
+    let mut tables: Vec<(usize, One)> =
+        small.par_iter().map(|n| (*n, ingest_one(&inputs[*n], cfg, Some(&fold_for)))).collect();
+    for n in large {
+        tables.push((n, ingest_one(&inputs[n], cfg, Some(&fold_for))));
     }
+    results.retain(|(_, r)| !matches!(r, One::Deferred));
+    results.extend(tables);
     results.sort_by_key(|(n, _)| *n);
 
     let mut out = Ingested::default();
@@ -210,19 +237,43 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
             }
             One::Skipped(p) => out.skipped.push(p),
             One::Failed(e) => out.errors.push(e),
+            One::Deferred => {}
         }
     }
     out
 }
 
-fn ingest_one(input: &Input, cfg: &IngestConfig) -> One {
+/// Each host's ephemeral port range, from its captured sysctl.
+fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
+    let mut out = BTreeMap::new();
+    for (_, r) in results {
+        if let One::Sysctl(rep, map, _) = r {
+            let range = map.get("net.ipv4.ip_local_port_range").and_then(|v| {
+                let mut it = v.split_whitespace().map(|x| x.parse::<u16>().ok());
+                match (it.next()??, it.next()??) {
+                    (lo, hi) if lo <= hi => Some((lo, hi)),
+                    _ => None,
+                }
+            });
+            if let Some(r) = range {
+                out.insert(rep.host.clone(), r);
+            }
+        }
+    }
+    out
+}
+
+/// Reads one input. Without `fold_for` (phase 1), socket tables other than
+/// stdin are only sniffed and come back `Deferred`.
+fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>) -> One {
     let path = &input.path;
+    let stdin = path.as_os_str() == "-";
     let (stream, comp) = match read::open(path) {
         Ok(x) => x,
         Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
     };
     let host = cfg.host.clone().or_else(|| host::infer_host(path)).unwrap_or_else(|| "stdin".to_string());
-    let display = if path.as_os_str() == "-" { "-".to_string() } else { path.display().to_string() };
+    let display = if stdin { "-".to_string() } else { path.display().to_string() };
     // Sniff the head of the stream, then put it back.
     let (head, stream) = match sniff::read_head(stream) {
         Ok(x) => x,
@@ -233,10 +284,15 @@ fn ingest_one(input: &Input, cfg: &IngestConfig) -> One {
         InputFormat::Sysctl => Sniffed::Sysctl,
         _ => Sniffed::Table,
     };
+    let table = matches!(kind, Sniffed::Table) || (kind == Sniffed::Empty && input.explicit);
+    if table && fold_for.is_none() && !stdin {
+        return One::Deferred;
+    }
+    let fold = fold_for.map_or_else(|| FoldCfg { detail: cfg.detail, ..FoldCfg::default() }, |f| f(&host));
     let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(stream));
     match kind {
-        Sniffed::Table => {
-            let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg);
+        _ if table => {
+            let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg, fold);
             One::Table(rep, snaps, err)
         }
         Sniffed::Sysctl => {
@@ -247,15 +303,11 @@ fn ingest_one(input: &Input, cfg: &IngestConfig) -> One {
             let (rep, map, err) = ingest_ctstat(path, &display, host, comp, stream);
             One::CtStat(rep, map, err)
         }
-        Sniffed::Empty if input.explicit => {
-            let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg);
-            One::Table(rep, snaps, err)
-        }
         Sniffed::Unknown if input.explicit => One::Failed(InputError::UnknownFormat {
             path: path.clone(),
             first_line: sniff::first_line(&head),
         }),
-        Sniffed::Empty | Sniffed::Unknown => One::Skipped(path.clone()),
+        _ => One::Skipped(path.clone()),
     }
 }
 
@@ -284,6 +336,7 @@ fn ingest_table(
     comp: Compression,
     stream: Box<dyn Read + Send>,
     cfg: &IngestConfig,
+    fold_cfg: FoldCfg,
 ) -> (SourceReport, Vec<SnapshotSummary>, Option<InputError>) {
     let pool = BufPool::default();
     let mode: OnceLock<bool> = OnceLock::new();
@@ -307,6 +360,7 @@ fn ingest_table(
                 forced,
                 timestamp_mode: mode.get().copied().unwrap_or(false),
                 keep: cfg.keep,
+                fold: fold_cfg,
             };
             let out = chunk::process_chunk(c.index, c.data(), &wcfg);
             pool.put(c.buf);
