@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod detail;
 pub mod error;
 pub mod fold;
 pub mod frame;

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::detail::{SnapshotDetail, finalize_detail};
 use crate::fold::{AddrId, KindAcc, SegmentAcc, StateCounts};
 use crate::model::{CtState, Kind, Proto, TcpState};
 use crate::parse::ss::Sockstat;
@@ -34,6 +35,11 @@ pub struct KindSummary {
     pub top_ct_src: Vec<(String, u64)>,
     /// Built from `ss -s`/sockstat kernel counters, not from socket rows.
     pub from_counters: bool,
+    /// Connected sockets by direction × state (empty without detail).
+    pub by_direction: Option<[[u64; TcpState::COUNT]; 3]>,
+    /// The report's detail; kept only for the peak and the last snapshot
+    /// of each source and tool.
+    pub detail: Option<Box<SnapshotDetail>>,
 }
 
 /// A finished snapshot of one source.
@@ -52,14 +58,19 @@ pub struct SnapshotSummary {
 }
 
 /// Reduces a complete segment. `name` resolves address ids.
-pub fn finalize<'n>(acc: &SegmentAcc, name: &dyn Fn(AddrId) -> &'n [u8], keep: usize) -> Vec<KindSummary> {
+pub fn finalize<'n>(
+    acc: &SegmentAcc,
+    name: &dyn Fn(AddrId) -> &'n [u8],
+    keep: usize,
+    range: (u16, u16),
+) -> Vec<KindSummary> {
     let mut out = Vec::new();
     for kind in Kind::ALL {
         let Some(k) = acc.kinds[kind as usize].as_deref() else { continue };
         if k.rows == 0 {
             continue;
         }
-        out.push(finalize_kind(kind, k, name, keep));
+        out.push(finalize_kind(kind, k, name, keep, range));
     }
     if out.is_empty()
         && let Some(c) = &acc.sockstat
@@ -93,10 +104,18 @@ fn counters_kind(c: &Sockstat) -> KindSummary {
         local_ports_distinct: 0,
         top_ct_src: Vec::new(),
         from_counters: true,
+        by_direction: None,
+        detail: None,
     }
 }
 
-fn finalize_kind<'n>(kind: Kind, k: &KindAcc, name: &dyn Fn(AddrId) -> &'n [u8], keep: usize) -> KindSummary {
+fn finalize_kind<'n>(
+    kind: Kind,
+    k: &KindAcc,
+    name: &dyn Fn(AddrId) -> &'n [u8],
+    keep: usize,
+    range: (u16, u16),
+) -> KindSummary {
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let mut remote: Vec<(AddrId, &StateCounts)> = k.remote.iter().map(|(a, c)| (*a, c)).collect();
     let top_remote = top_by(&mut remote, keep, |x| x.1.total, |x| name(x.0))
@@ -128,6 +147,16 @@ fn finalize_kind<'n>(kind: Kind, k: &KindAcc, name: &dyn Fn(AddrId) -> &'n [u8],
         local_ports_distinct: k.local_ports.len() as u64,
         top_ct_src,
         from_counters: false,
+        by_direction: None,
+        detail: k.detail.as_deref().map(|d| Box::new(finalize_detail(d, name, keep.max(20), range))),
+    }
+    .with_direction()
+}
+
+impl KindSummary {
+    fn with_direction(mut self) -> Self {
+        self.by_direction = self.detail.as_ref().map(|d| d.by_direction);
+        self
     }
 }
 

@@ -329,7 +329,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 Segment::Done {
                     start: c.start,
                     first_line: c.first_line,
-                    kinds: finalize(&c.acc, &name, cfg.keep),
+                    kinds: finalize(&c.acc, &name, cfg.keep, (cfg.fold.eph_lo, cfg.fold.eph_hi)),
                     sockstat: c.acc.sockstat,
                     ct_trailer: c.acc.ct_trailer,
                     has_content: c.acc.has_content(),

@@ -23,6 +23,12 @@ struct Open {
     has_rows: bool,
 }
 
+fn drop_detail(s: &mut SnapshotSummary, kind: Kind) {
+    for k in s.kinds.iter_mut().filter(|k| k.kind == kind) {
+        k.detail = None;
+    }
+}
+
 /// Merger state for one source.
 pub struct Merger<'a> {
     source: usize,
@@ -50,6 +56,10 @@ pub struct Merger<'a> {
     pub first_reject: Option<RejectSample>,
     /// First tool messages in the capture: (line, text).
     pub messages: Vec<(u64, String)>,
+    /// Ephemeral range the details are computed against.
+    pub range: (u16, u16),
+    /// Per tool: index of the snapshot with the highest total so far.
+    peak: [Option<usize>; Kind::COUNT],
 }
 
 impl<'a> Merger<'a> {
@@ -76,6 +86,8 @@ impl<'a> Merger<'a> {
             empty_snapshots: 0,
             first_reject: None,
             messages: Vec::new(),
+            range: (32768, 60999),
+            peak: [None; Kind::COUNT],
         }
     }
 
@@ -195,7 +207,7 @@ impl<'a> Merger<'a> {
         }
         let names = &self.interner;
         let name = |id: AddrId| names.name(id);
-        let kinds = finalize(&o.acc, &name, self.keep);
+        let kinds = finalize(&o.acc, &name, self.keep, self.range);
         let has_content = o.acc.has_content();
         self.push_snapshot(o.time, o.first_line, kinds, o.acc.sockstat, has_content);
     }
@@ -240,6 +252,37 @@ impl<'a> Merger<'a> {
             kinds,
             sockstat,
         });
+        self.keep_detail_of_peak_and_last(index);
+    }
+
+    /// Details are large: keep them for the peak snapshot of each tool
+    /// (highest total, the first one on ties) and the last one only.
+    fn keep_detail_of_peak_and_last(&mut self, new: usize) {
+        for kind in Kind::ALL {
+            let k = kind as usize;
+            let total_of = |snaps: &[SnapshotSummary], i: usize| {
+                snaps[i].kinds.iter().find(|s| s.kind == kind).map(|s| s.total)
+            };
+            let Some(new_total) = total_of(&self.snapshots, new) else { continue };
+            let old_peak = self.peak[k];
+            let is_peak = old_peak.is_none_or(|p| total_of(&self.snapshots, p).is_none_or(|t| new_total > t));
+            // The previous "last" of this tool loses its detail unless it
+            // is the peak.
+            let prev_last = (0..new).rev().find(|&i| total_of(&self.snapshots, i).is_some());
+            if is_peak {
+                self.peak[k] = Some(new);
+                if let Some(p) = old_peak {
+                    if Some(p) != prev_last {
+                        drop_detail(&mut self.snapshots[p], kind);
+                    }
+                }
+            }
+            if let Some(l) = prev_last {
+                if Some(l) != self.peak[k] {
+                    drop_detail(&mut self.snapshots[l], kind);
+                }
+            }
+        }
     }
 
     /// Closes the last snapshot.

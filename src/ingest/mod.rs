@@ -340,7 +340,9 @@ fn ingest_table(
 ) -> (SourceReport, Vec<SnapshotSummary>, Option<InputError>) {
     let pool = BufPool::default();
     let mode: OnceLock<bool> = OnceLock::new();
-    let merger = Mutex::new(merge::Merger::new(0, cfg.keep, cfg.tz.as_ref(), cfg.strict));
+    let mut m0 = merge::Merger::new(0, cfg.keep, cfg.tz.as_ref(), cfg.strict);
+    m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
+    let merger = Mutex::new(m0);
     let reader = Mutex::new(ChunkReader::new(stream, cfg.chunk_size, &pool));
     let forced = forced_table(cfg.format);
     {
