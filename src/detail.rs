@@ -268,7 +268,9 @@ mod tests {
         assert_eq!(d.by_direction[Direction::Inbound as usize][est], 2);
         assert_eq!(d.by_direction[Direction::Outbound as usize][est], 1);
         assert_eq!(d.by_direction[Direction::Unknown as usize][est], 1);
-        assert_eq!(d.peers[0].key, ("10.9.0.1".to_string(), Direction::Inbound));
+        // Ties (2 and 2) are ordered by address.
+        assert_eq!(d.peers[0].key, ("10.1.0.5".to_string(), Direction::Outbound));
+        assert_eq!(d.peers[1].key, ("10.9.0.1".to_string(), Direction::Inbound));
         assert_eq!(d.remote_services[0].key, ("10.1.0.5".to_string(), 5432));
         assert_eq!(d.remote_services[0].counts.total, 2);
         let e = &d.ephemeral[0];

@@ -271,16 +271,16 @@ impl<'a> Merger<'a> {
             let prev_last = (0..new).rev().find(|&i| total_of(&self.snapshots, i).is_some());
             if is_peak {
                 self.peak[k] = Some(new);
-                if let Some(p) = old_peak {
-                    if Some(p) != prev_last {
-                        drop_detail(&mut self.snapshots[p], kind);
-                    }
+                if let Some(p) = old_peak
+                    && Some(p) != prev_last
+                {
+                    drop_detail(&mut self.snapshots[p], kind);
                 }
             }
-            if let Some(l) = prev_last {
-                if Some(l) != self.peak[k] {
-                    drop_detail(&mut self.snapshots[l], kind);
-                }
+            if let Some(l) = prev_last
+                && Some(l) != self.peak[k]
+            {
+                drop_detail(&mut self.snapshots[l], kind);
             }
         }
     }
