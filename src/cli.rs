@@ -19,6 +19,9 @@ pub enum Command {
     /// Per host and snapshot: totals, TCP states, top peers and ports, and
     /// the line accounting of every input.
     Summary(SummaryArgs),
+    /// Postmortem report: index.html (charts inline), report.md, charts as
+    /// PNG and SVG, and summary.json, written into a directory.
+    Report(ReportArgs),
 }
 
 /// Options shared by every command that reads captures.
@@ -64,6 +67,24 @@ pub struct SummaryArgs {
     pub format: SummaryFormat,
 
     /// How many remote addresses and local ports to list per snapshot.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output directory (written under a temporary name, then renamed).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: std::path::PathBuf,
+
+    /// Replace the output directory if it exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Rows per hotspot table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
 }

@@ -12,6 +12,7 @@
 //! - [`cmd`]: one module per subcommand; [`cli`]: the clap definitions.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod detail;

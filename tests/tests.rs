@@ -5,5 +5,6 @@ mod util;
 
 mod cli;
 mod corpus;
+mod report;
 mod robustness;
 mod samples;

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each returns the exit status it wants.
 
+pub mod report;
 pub mod summary;
 
 use crate::cli::InputArgs;
@@ -18,7 +19,7 @@ pub enum Status {
 
 /// Reads all inputs of a command. Errors about single inputs go to stderr
 /// and the run goes on.
-pub fn read_inputs(args: &InputArgs, keep: usize) -> anyhow::Result<(Ingested, Status)> {
+pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Result<(Ingested, Status)> {
     let tz = match &args.tz {
         Some(z) => Some(TzPolicy::parse(z).map_err(|e| anyhow::anyhow!("--tz {z}: {e}"))?),
         None => None,
@@ -29,6 +30,7 @@ pub fn read_inputs(args: &InputArgs, keep: usize) -> anyhow::Result<(Ingested, S
         host: args.host.clone(),
         strict: args.strict,
         keep,
+        detail,
         ..IngestConfig::default()
     };
     if let Some(n) = args.threads {

@@ -10,7 +10,7 @@ use super::{Status, read_inputs};
 
 pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let top = args.top.max(1);
-    let (run, status) = read_inputs(&args.input, top)?;
+    let (run, status) = read_inputs(&args.input, top, false)?;
     if args.input.strict && status != Status::Ok {
         // --strict: the error was printed; no partial output.
         return Ok(status);

@@ -1,5 +1,8 @@
-//! Outputs: one module per kind (`json`, `table`, `csv`).
+//! Outputs: one module per kind (`json`, `table`, `csv`, the `report`
+//! pages, and `chart` for plotters charts).
 
 pub mod csv;
 pub mod json;
+pub mod markdown;
+pub mod report;
 pub mod table;

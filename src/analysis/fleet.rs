@@ -1,0 +1,89 @@
+//! Fleet views: one row per host. Host × state uses each host's main
+//! socket capture (the one with the most snapshots, then the most rows) at
+//! its last snapshot; host × time follows one state over every host's
+//! timeline.
+
+use super::states::distribution;
+use super::{Analysis, SourceView};
+use crate::model::Kind;
+
+/// Host × state counts.
+pub struct HostStates {
+    pub hosts: Vec<String>,
+    pub states: Vec<&'static str>,
+    pub values: Vec<Vec<u64>>,
+}
+
+/// The main socket capture of each host.
+pub fn main_views<'a, 'b>(a: &'b Analysis<'a>) -> Vec<&'b SourceView<'a>> {
+    let mut out: Vec<&SourceView> = Vec::new();
+    for h in a.hosts() {
+        let best = a
+            .views
+            .iter()
+            .filter(|v| v.host == h && v.kind != Kind::Conntrack && !v.last().1.from_counters)
+            .max_by_key(|v| (v.snaps.len(), v.last().1.total));
+        out.extend(best);
+    }
+    out
+}
+
+pub fn host_states(a: &Analysis<'_>) -> HostStates {
+    let views = main_views(a);
+    let dists: Vec<Vec<(&'static str, u64)>> = views.iter().map(|v| distribution(v.last().1)).collect();
+    let states: Vec<&'static str> = dists
+        .first()
+        .map(|d| d.iter().map(|x| x.0).filter(|n| dists.iter().any(|d| d.iter().any(|(m, c)| m == n && *c > 0))).collect())
+        .unwrap_or_default();
+    HostStates {
+        hosts: views.iter().map(|v| v.host.to_string()).collect(),
+        values: dists.iter().map(|d| states.iter().map(|s| d.iter().find(|x| x.0 == *s).map_or(0, |x| x.1)).collect()).collect(),
+        states,
+    }
+}
+
+/// The state worth following across the fleet: the non-ESTABLISHED,
+/// non-LISTEN state with the highest count anywhere (CLOSE_WAIT on ties,
+/// because a leak is what fleet views are usually opened for).
+pub fn state_to_follow(a: &Analysis<'_>) -> Option<&'static str> {
+    let mut best: Option<(&'static str, u64)> = None;
+    for v in main_views(a) {
+        for (_, k) in &v.snaps {
+            for (n, c) in distribution(k) {
+                if matches!(n, "ESTABLISHED" | "LISTEN") || c == 0 {
+                    continue;
+                }
+                let better = match best {
+                    None => true,
+                    Some((bn, bc)) => c > bc || (c == bc && n == "CLOSE_WAIT" && bn != "CLOSE_WAIT"),
+                };
+                if better {
+                    best = Some((n, c));
+                }
+            }
+        }
+    }
+    best.map(|b| b.0)
+}
+
+/// Host × time-bucket values of one state: each host's timeline resampled
+/// into `buckets` equal slices of its own snapshots (max per slice), so
+/// hosts with different capture lengths line up.
+pub fn host_time(a: &Analysis<'_>, state: &str, buckets: usize) -> (Vec<String>, Vec<Vec<u64>>) {
+    let mut hosts = Vec::new();
+    let mut rows = Vec::new();
+    for v in main_views(a) {
+        let ys: Vec<u64> = v.snaps.iter().map(|(_, k)| distribution(k).iter().find(|x| x.0 == state).map_or(0, |x| x.1)).collect();
+        let n = ys.len();
+        let b = buckets.min(n).max(1);
+        let row = (0..b)
+            .map(|i| {
+                let (lo, hi) = (i * n / b, ((i + 1) * n / b).max(i * n / b + 1));
+                ys[lo..hi.min(n)].iter().copied().max().unwrap_or(0)
+            })
+            .collect();
+        hosts.push(v.host.to_string());
+        rows.push(row);
+    }
+    (hosts, rows)
+}

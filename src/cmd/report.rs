@@ -1,0 +1,39 @@
+//! `sockscope report`: the postmortem report directory.
+
+use std::io::Write;
+
+use crate::analysis::Analysis;
+use crate::cli::ReportArgs;
+use crate::frame::Frames;
+use crate::render;
+
+use super::{read_inputs, Status};
+
+pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let top = args.top.max(1);
+    if args.output.exists() && !args.force {
+        anyhow::bail!("{} exists; pass --force to replace it", args.output.display());
+    }
+    let (run, status) = read_inputs(&args.input, top.max(20), true)?;
+    if args.input.strict && status != Status::Ok {
+        return Ok(status);
+    }
+    let frames = Frames::build(&run)?;
+    let doc = render::json::build(&run, &frames, top)?;
+    let json = serde_json::to_vec_pretty(&doc)?;
+    let analysis = Analysis::build(&run);
+    let page = render::report::build(&analysis, top, &generated_at())?;
+    render::report::write(&page, &json, &args.output, args.force)?;
+    writeln!(out, "wrote {}/index.html, report.md, charts/, summary.json", args.output.display())?;
+    Ok(status)
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible builds, snapshot tests) or now, UTC.
+fn generated_at() -> String {
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}

@@ -1,0 +1,414 @@
+//! The backend-independent display list every chart draws into, and its
+//! painting onto plotters' bitmap (PNG) and SVG backends.
+//!
+//! Charts lay themselves out in pixels and push [`Item`]s; text is measured
+//! with the bundled font (the same metrics for both outputs, so a layout
+//! that fits in the PNG fits in the SVG, whose viewers' sans-serif fonts are
+//! no wider than DejaVu Sans). Keeping a list rather than drawing straight
+//! into a backend lets one layout serve both outputs, lets tests check the
+//! geometry (no overlapping labels), and carries the full text of
+//! truncated labels to the SVG as `<title>` tooltips.
+//!
+//! This file also owns the PNG encoder (plotters' own encoder writes only
+//! to files; `flate2` is already a dependency) and the SVG post-processing.
+
+use std::io::Write as _;
+
+use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle, WHITE};
+
+use super::ChartError;
+
+/// A point in pixels from the top-left corner.
+pub(super) type Pt = (i32, i32);
+
+/// One piece of text. `at` is the anchor point; `h`/`v` say which part of
+/// the text sits there (`VPos::Center` centres digits and capitals on it).
+#[derive(Debug, Clone)]
+pub(super) struct Text {
+    pub text: String,
+    pub at: Pt,
+    pub size: f64,
+    pub bold: bool,
+    pub color: RGBColor,
+    pub h: HPos,
+    pub v: VPos,
+    /// Rotated a quarter turn to read bottom-up (y-axis titles, dense
+    /// category labels).
+    pub vertical: bool,
+    /// Full text shown as an SVG tooltip when `text` is a shortened form.
+    pub tooltip: Option<String>,
+}
+
+impl Text {
+    pub fn new(text: impl Into<String>, at: Pt, size: f64, color: RGBColor) -> Self {
+        Text {
+            text: text.into(),
+            at,
+            size,
+            bold: false,
+            color,
+            h: HPos::Left,
+            v: VPos::Center,
+            vertical: false,
+            tooltip: None,
+        }
+    }
+    pub fn anchor(mut self, h: HPos, v: VPos) -> Self {
+        self.h = h;
+        self.v = v;
+        self
+    }
+    pub fn bold(mut self) -> Self {
+        self.bold = true;
+        self
+    }
+    pub fn vertical(mut self) -> Self {
+        self.vertical = true;
+        self
+    }
+    pub fn tooltip(mut self, full: Option<String>) -> Self {
+        self.tooltip = full;
+        self
+    }
+
+    /// The box the text covers (x0, y0, x1, y1), from the font metrics:
+    /// the advance width and the cap-height-plus-descender band.
+    pub fn bbox(&self) -> (i32, i32, i32, i32) {
+        let w = text_width(&self.text, self.size, self.bold);
+        let hgt = text_height(self.size);
+        let (a0, a1) = match self.h {
+            HPos::Left => (0, w),
+            HPos::Center => (-w / 2, w - w / 2),
+            HPos::Right => (-w, 0),
+        };
+        let (b0, b1) = match self.v {
+            VPos::Top => (0, hgt),
+            VPos::Center => (-hgt / 2, hgt - hgt / 2),
+            VPos::Bottom => (-hgt, 0),
+        };
+        let (x, y) = self.at;
+        if self.vertical {
+            // Reading bottom-up: the text runs towards -y, its top faces -x.
+            (x + b0, y - a1, x + b1, y - a0)
+        } else {
+            (x + a0, y + b0, x + a1, y + b1)
+        }
+    }
+}
+
+/// A drawing primitive. Rectangles are filled and span `[x0, x1) × [y0, y1)`.
+#[derive(Debug, Clone)]
+pub(super) enum Item {
+    Rect { x0: i32, y0: i32, x1: i32, y1: i32, color: RGBColor },
+    Path { points: Vec<Pt>, color: RGBColor, width: u32 },
+    Polygon { points: Vec<Pt>, color: RGBColor },
+    Circle { center: Pt, radius: u32, color: RGBColor },
+    Text(Text),
+}
+
+/// A chart laid out in pixels, ready to paint.
+#[derive(Debug)]
+pub(super) struct Scene {
+    pub width: i32,
+    pub height: i32,
+    pub items: Vec<Item>,
+}
+
+impl Scene {
+    pub fn new(width: u32, height: u32) -> Self {
+        Scene { width: width as i32, height: height as i32, items: Vec::new() }
+    }
+
+    pub fn rect(&mut self, x0: i32, y0: i32, x1: i32, y1: i32, color: RGBColor) {
+        if x1 > x0 && y1 > y0 {
+            self.items.push(Item::Rect { x0, y0, x1, y1, color });
+        }
+    }
+
+    pub fn line(&mut self, from: Pt, to: Pt, color: RGBColor, width: u32) {
+        self.items.push(Item::Path { points: vec![from, to], color, width });
+    }
+
+    pub fn path(&mut self, points: Vec<Pt>, color: RGBColor, width: u32) {
+        if points.len() >= 2 {
+            self.items.push(Item::Path { points, color, width });
+        }
+    }
+
+    /// A straight dashed line (dash and gap in pixels). plotters 0.3.7 has
+    /// no dashed primitive that both backends draw the same, so the dashes
+    /// are separate segments.
+    pub fn dashed(&mut self, from: Pt, to: Pt, color: RGBColor, width: u32, dash: i32, gap: i32) {
+        let (dx, dy) = (f64::from(to.0 - from.0), f64::from(to.1 - from.1));
+        let len = dx.hypot(dy);
+        if len < 1.0 {
+            return;
+        }
+        let mut s = 0.0;
+        while s < len {
+            let e = (s + f64::from(dash)).min(len);
+            let p = |t: f64| (from.0 + (dx * t / len).round() as i32, from.1 + (dy * t / len).round() as i32);
+            self.line(p(s), p(e), color, width);
+            s = e + f64::from(gap);
+        }
+    }
+
+    pub fn polygon(&mut self, points: Vec<Pt>, color: RGBColor) {
+        if points.len() >= 3 {
+            self.items.push(Item::Polygon { points, color });
+        }
+    }
+
+    pub fn circle(&mut self, center: Pt, radius: u32, color: RGBColor) {
+        self.items.push(Item::Circle { center, radius, color });
+    }
+
+    pub fn text(&mut self, text: Text) {
+        if !text.text.is_empty() {
+            self.items.push(Item::Text(text));
+        }
+    }
+
+    /// Every text item, in drawing order.
+    #[cfg(test)]
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Text(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// Rasterizes to PNG bytes.
+    pub fn to_png(&self) -> Result<Vec<u8>, ChartError> {
+        let (w, h) = (self.width as u32, self.height as u32);
+        let mut rgb = vec![0xFF_u8; w as usize * h as usize * 3];
+        {
+            let mut backend = BitMapBackend::with_buffer(&mut rgb, (w, h));
+            self.paint(&mut backend, Target::Png)?;
+            backend.present().map_err(draw_error)?;
+        }
+        encode_png(&rgb, w, h)
+    }
+
+    /// Renders SVG text, with `<title>` tooltips on shortened labels.
+    pub fn to_svg(&self) -> Result<String, ChartError> {
+        let mut svg = String::new();
+        let titles = {
+            let mut backend = SVGBackend::with_string(&mut svg, (self.width as u32, self.height as u32));
+            let titles = self.paint(&mut backend, Target::Svg)?;
+            backend.present().map_err(draw_error)?;
+            titles
+        };
+        Ok(add_svg_titles(&svg, &titles))
+    }
+
+    /// Paints every item; returns the tooltip of each `<text>` drawn, in order.
+    fn paint<DB: DrawingBackend>(&self, db: &mut DB, target: Target) -> Result<Vec<Option<String>>, ChartError> {
+        db.ensure_prepared().map_err(draw_error)?;
+        db.draw_rect((0, 0), (self.width, self.height), &WHITE, true).map_err(draw_error)?;
+        let mut titles = Vec::new();
+        for item in &self.items {
+            match item {
+                Item::Rect { x0, y0, x1, y1, color } => db.draw_rect((*x0, *y0), (*x1, *y1), color, true),
+                Item::Path { points, color, width } => {
+                    let style = ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: *width };
+                    db.draw_path(points.iter().copied(), &style)
+                }
+                Item::Polygon { points, color } => db.fill_polygon(points.iter().copied(), color),
+                Item::Circle { center, radius, color } => db.draw_circle(*center, *radius, color, true),
+                Item::Text(t) => {
+                    titles.push(t.tooltip.clone());
+                    let style = text_style(t.size, t.bold)
+                        .color(&t.color)
+                        .pos(Pos::new(t.h, t.v))
+                        .transform(if t.vertical { FontTransform::Rotate270 } else { FontTransform::None });
+                    let at = match target {
+                        Target::Svg => t.at,
+                        Target::Png => png_text_anchor(t),
+                    };
+                    db.draw_text(&t.text, &style, at)
+                }
+            }
+            .map_err(draw_error)?;
+        }
+        Ok(titles)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    Png,
+    Svg,
+}
+
+fn draw_error(e: impl std::fmt::Display) -> ChartError {
+    ChartError::Draw(e.to_string())
+}
+
+fn text_style<'a>(size: f64, bold: bool) -> TextStyle<'a> {
+    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+    TextStyle::from((FontFamily::SansSerif, size, style))
+}
+
+/// Advance width of `text` in pixels with the bundled font.
+pub(super) fn text_width(text: &str, size: f64, bold: bool) -> i32 {
+    super::ensure_fonts();
+    match text_style(size, bold).layout_box(text) {
+        Ok(((x0, _), (x1, _))) => x1 - x0,
+        // Only if the font table is unusable; a generous guess keeps layouts apart.
+        Err(_) => (text.chars().count() as f64 * size * 0.62).ceil() as i32,
+    }
+}
+
+/// Height of a line of text from cap top to descender bottom, in pixels.
+pub(super) fn text_height(size: f64) -> i32 {
+    (size * 0.84).round() as i32
+}
+
+/// Where to anchor text on the bitmap backend so it sits where the SVG
+/// backend puts it. plotters' ab_glyph path places the baseline half a font
+/// size below the top of its layout box, so text lands noticeably higher
+/// than on SVG (whose `dy` attributes put it right); these fractions of the
+/// size move the baseline back. The shift is along the text's own "down",
+/// which for bottom-up text is +x.
+fn png_text_anchor(t: &Text) -> Pt {
+    let fraction = match t.v {
+        VPos::Top => 0.11,
+        VPos::Center => 0.20,
+        VPos::Bottom => 0.09,
+    };
+    let shift = (t.size * fraction).round() as i32;
+    if t.vertical { (t.at.0 + shift, t.at.1) } else { (t.at.0, t.at.1 + shift) }
+}
+
+/// Adds `<title>` children to the `<text>` elements that have a tooltip.
+/// plotters emits exactly one `<text>` per `draw_text` call, in call order,
+/// so the n-th element belongs to the n-th painted text.
+fn add_svg_titles(svg: &str, titles: &[Option<String>]) -> String {
+    if titles.iter().all(Option::is_none) {
+        return svg.to_string();
+    }
+    let mut out = String::with_capacity(svg.len() + 1024);
+    let mut rest = svg;
+    let mut index = 0;
+    while let Some(start) = rest.find("<text ") {
+        // Attribute values are escaped, so the first '>' closes the tag.
+        let Some(close) = rest[start..].find('>') else { break };
+        let end = start + close + 1;
+        out.push_str(&rest[..end]);
+        if let Some(Some(title)) = titles.get(index) {
+            out.push_str("<title>");
+            out.push_str(&xml_escape(title));
+            out.push_str("</title>");
+        }
+        index += 1;
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Encodes 8-bit RGB pixels as a PNG, choosing each row's filter by the
+/// usual minimum-sum-of-absolute-differences heuristic (charts are flat
+/// colour, so this compresses them to a few tens of kilobytes).
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+    let stride = width as usize * 3;
+    let mut filtered = Vec::with_capacity((stride + 1) * height as usize);
+    let zero = vec![0_u8; stride];
+    let mut candidates: [Vec<u8>; 4] = std::array::from_fn(|_| vec![0_u8; stride]);
+    for y in 0..height as usize {
+        let row = &rgb[y * stride..(y + 1) * stride];
+        let prev = if y == 0 { &zero[..] } else { &rgb[(y - 1) * stride..y * stride] };
+        for i in 0..stride {
+            let a = if i >= 3 { row[i - 3] } else { 0 };
+            let b = prev[i];
+            let c = if i >= 3 { prev[i - 3] } else { 0 };
+            candidates[0][i] = row[i];
+            candidates[1][i] = row[i].wrapping_sub(a);
+            candidates[2][i] = row[i].wrapping_sub(b);
+            candidates[3][i] = row[i].wrapping_sub(paeth(a, b, c));
+        }
+        let cost = |v: &Vec<u8>| v.iter().map(|&x| u64::from((x as i8).unsigned_abs())).sum::<u64>();
+        let (best, _) = candidates.iter().enumerate().min_by_key(|(_, v)| cost(v)).expect("four candidates");
+        // PNG filter type bytes: 0 None, 1 Sub, 2 Up, 4 Paeth.
+        filtered.push([0_u8, 1, 2, 4][best]);
+        filtered.extend_from_slice(&candidates[best]);
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(7));
+    z.write_all(&filtered).map_err(draw_error)?;
+    let idat = z.finish().map_err(draw_error)?;
+
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    // Bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace.
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+
+    let mut png = Vec::with_capacity(idat.len() + 64);
+    png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    for (kind, data) in [(b"IHDR", &ihdr[..]), (b"IDAT", &idat[..]), (b"IEND", &[][..])] {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        png.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    Ok(png)
+}
+
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = i16::from(a) + i16::from(b) - i16::from(c);
+    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_go_to_the_right_text_elements() {
+        let svg = r#"<svg><text x="1">
+a</text>
+<text x="2">
+b&gt;</text>
+</svg>"#;
+        let out = add_svg_titles(svg, &[None, Some("full <b>".into())]);
+        assert!(out.contains("<text x=\"1\">\na</text>"));
+        assert!(out.contains("<text x=\"2\"><title>full &lt;b&gt;</title>\nb&gt;</text>"));
+    }
+
+    #[test]
+    fn vertical_bbox_runs_upwards() {
+        super::super::ensure_fonts();
+        let t = Text::new("sockets", (10, 200), 14.0, WHITE).anchor(HPos::Center, VPos::Center).vertical();
+        let (x0, y0, x1, y1) = t.bbox();
+        assert!(y1 - y0 > x1 - x0, "taller than wide: {:?}", t.bbox());
+        assert!(y0 < 200 && y1 > 200 && x0 < 10 && x1 > 10);
+    }
+}

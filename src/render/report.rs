@@ -1,0 +1,650 @@
+//! The postmortem report: `index.html` (one self-contained page with inline
+//! SVG charts), `report.md` (Markdown linking the PNGs), `charts/*.png` and
+//! `*.svg`, and `summary.json`.
+//!
+//! Pages are built with askama templates (`templates/report.html`,
+//! `templates/report.md`), which escape every value taken from inputs —
+//! HTML-escaping for the page, Markdown-escaping (`render::markdown`) for the
+//! Markdown. The output directory is written under a temporary name and
+//! renamed at the end, so a failed run never leaves half a report.
+
+use std::path::{Path, PathBuf};
+
+use askama::Template;
+use rayon::prelude::*;
+
+use crate::analysis::{self, thousands, Analysis, SourceView};
+use crate::detail::Direction;
+use crate::model::Kind;
+use crate::render::chart::{self, Chart, ChartKind, TimeAxis};
+
+/// How many hosts the fleet heatmaps show before aggregating.
+const FLEET_ROWS: usize = 60;
+
+/// A chart, rendered once for both pages.
+pub struct ChartOut {
+    /// File stem under `charts/`.
+    pub file: String,
+    pub title: String,
+    pub svg: String,
+    png: Vec<u8>,
+}
+
+/// A simple table: header and string cells; `numeric` marks right-aligned
+/// columns.
+pub struct TableOut {
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub numeric: Vec<bool>,
+}
+
+impl TableOut {
+    fn new(caption: impl Into<String>, header: Vec<String>, numeric_from: usize) -> TableOut {
+        let n = header.len();
+        TableOut { caption: caption.into(), header, rows: Vec::new(), numeric: (0..n).map(|i| i >= numeric_from).collect() }
+    }
+    /// Alignment marker row for Markdown (`---`, `--:`).
+    pub fn md_align(&self) -> String {
+        self.numeric.iter().map(|n| if *n { "--:" } else { "---" }).collect::<Vec<_>>().join("|")
+    }
+    pub fn is_num(&self, i: &usize) -> bool {
+        self.numeric.get(*i).copied().unwrap_or(false)
+    }
+}
+
+/// One capture file and tool.
+pub struct SourceSection {
+    pub anchor: String,
+    pub host: String,
+    pub path: String,
+    pub kind: String,
+    pub span: String,
+    pub snapshots: usize,
+    /// Shown open in the page (the host's main captures) or collapsed.
+    pub featured: bool,
+    pub summary_line: String,
+    pub charts: Vec<ChartOut>,
+    pub tables: Vec<TableOut>,
+    pub notes: Vec<String>,
+}
+
+/// One host.
+pub struct HostSection {
+    pub name: String,
+    pub anchor: String,
+    pub overview: TableOut,
+    pub sources: Vec<SourceSection>,
+}
+
+/// The whole page.
+pub struct ReportPage {
+    pub title: String,
+    pub generated: String,
+    pub intro: Vec<String>,
+    pub fleet_charts: Vec<ChartOut>,
+    pub fleet_table: Option<TableOut>,
+    pub hosts: Vec<HostSection>,
+    pub accounting: TableOut,
+    pub rejected: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct HtmlPage<'a> {
+    page: &'a ReportPage,
+}
+
+#[derive(Template)]
+#[template(path = "report.md")]
+struct MdPage<'a> {
+    page: &'a ReportPage,
+}
+
+/// Builds the page: runs the passes and renders every chart (in parallel).
+pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<ReportPage> {
+    let run = a.run;
+    let hosts = a.hosts();
+    let mut page = ReportPage {
+        title: if hosts.len() == 1 { format!("Socket report: {}", hosts[0]) } else { format!("Socket report: {} hosts", hosts.len()) },
+        generated: generated.to_string(),
+        intro: Vec::new(),
+        fleet_charts: Vec::new(),
+        fleet_table: None,
+        hosts: Vec::new(),
+        accounting: accounting(a),
+        rejected: Vec::new(),
+        notes: Vec::new(),
+    };
+    let lines: u64 = run.sources.iter().map(|s| s.lines.total).sum();
+    let rejected: u64 = run.sources.iter().map(|s| s.lines.rejected).sum();
+    page.intro.push(format!(
+        "{} captures from {} host{} ({} lines, {} rejected); {} snapshot views.",
+        run.sources.len(),
+        hosts.len(),
+        if hosts.len() == 1 { "" } else { "s" },
+        thousands(lines),
+        thousands(rejected),
+        a.views.len()
+    ));
+
+    // Fleet.
+    if hosts.len() > 1 {
+        let (charts, table) = fleet(a)?;
+        page.fleet_charts = charts;
+        page.fleet_table = Some(table);
+    }
+
+    // Hosts and their sources. Charts only for featured views.
+    let featured: Vec<usize> = featured_views(a);
+    let sections: Vec<(usize, anyhow::Result<SourceSection>)> = a
+        .views
+        .par_iter()
+        .enumerate()
+        .map(|(i, v)| (i, source_section(v, featured.contains(&i), top)))
+        .collect();
+    let mut sections: Vec<(usize, SourceSection)> =
+        sections.into_iter().map(|(i, s)| s.map(|s| (i, s))).collect::<anyhow::Result<_>>()?;
+    for h in hosts {
+        let mut overview = TableOut::new(
+            "Captures",
+            ["capture", "tool", "snapshots", "rows (last)", "ESTABLISHED", "TIME_WAIT", "CLOSE_WAIT", "SYN_SENT", "SYN_RECV"]
+                .map(String::from)
+                .to_vec(),
+            2,
+        );
+        let mut srcs = Vec::new();
+        let mut rest = Vec::new();
+        for (i, s) in sections.drain(..) {
+            if a.views[i].host == h {
+                let (_, k) = a.views[i].last();
+                let d = analysis::states::distribution(k);
+                let st = |n: &str| d.iter().find(|x| x.0 == n).map_or("—".into(), |x| thousands(x.1));
+                overview.rows.push(vec![
+                    s.path.clone(),
+                    s.kind.clone(),
+                    s.snapshots.to_string(),
+                    thousands(k.total),
+                    st("ESTABLISHED"),
+                    st("TIME_WAIT"),
+                    st("CLOSE_WAIT"),
+                    st("SYN_SENT"),
+                    st("SYN_RECV"),
+                ]);
+                srcs.push(s);
+            } else {
+                rest.push((i, s));
+            }
+        }
+        sections = rest;
+        page.hosts.push(HostSection { name: h.to_string(), anchor: slug(&format!("host-{h}")), overview, sources: srcs });
+    }
+
+    for s in &run.sources {
+        for r in s.lines.rejected_samples.iter().take(3) {
+            page.rejected.push(format!("{}:{}: {}: {}", s.path, r.line, r.reason, r.text));
+        }
+        for n in &s.notes {
+            page.notes.push(format!("{}: {}", s.path, n));
+        }
+    }
+    for e in &run.errors {
+        page.notes.push(format!("not read: {e}"));
+    }
+    Ok(page)
+}
+
+/// Per host: its main socket capture and its main conntrack capture.
+fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
+    let mut out = Vec::new();
+    for h in a.hosts() {
+        for conntrack in [false, true] {
+            let best = a
+                .views
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.host == h && (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
+                .max_by_key(|(i, v)| (v.snaps.len(), v.last().1.total, std::cmp::Reverse(*i)));
+            out.extend(best.map(|(i, _)| i));
+        }
+    }
+    out
+}
+
+fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Result<SourceSection> {
+    let (ls, lk) = v.last();
+    let span = v.span();
+    let anchor = slug(&format!("{}-{}-{}", v.host, v.path, v.kind.name()));
+    let subtitle = format!("{} · {} · {}", v.host, v.path, span);
+    let mut s = SourceSection {
+        anchor: anchor.clone(),
+        host: v.host.to_string(),
+        path: v.path.to_string(),
+        kind: if lk.from_counters { "ss -s".to_string() } else { v.kind.name().to_string() },
+        span: span.clone(),
+        snapshots: v.snaps.len(),
+        featured,
+        summary_line: format!(
+            "{} snapshot{}; last: {} {} at snapshot {}.",
+            v.snaps.len(),
+            if v.snaps.len() == 1 { "" } else { "s" },
+            thousands(lk.total),
+            if v.kind == Kind::Conntrack { "entries" } else if lk.from_counters { "sockets (kernel count)" } else { "sockets" },
+            ls.index
+        ),
+        charts: Vec::new(),
+        tables: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut charts: Vec<Chart> = Vec::new();
+
+    // States: peak and last.
+    let (cols, rows) = analysis::states::peak_and_last(v);
+    let mut t = TableOut::new("State distribution", [vec!["snapshot".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()].concat(), 1);
+    for r in &rows {
+        t.rows.push([vec![r.label.clone(), thousands(r.total)], r.counts.iter().map(|c| thousands(*c)).collect()].concat());
+    }
+    s.tables.push(t);
+    if featured {
+        charts.push(Chart {
+            title: format!("{} states at snapshot {}", if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }, ls.index),
+            subtitle: subtitle.clone(),
+            kind: ChartKind::StateBars { states: analysis::states::distribution(lk).into_iter().map(|(n, c)| (n.to_string(), c)).collect() },
+            width: 1000,
+            height: 520,
+        });
+    }
+
+    // Timeline.
+    if v.snaps.len() > 1 {
+        let tl = analysis::timeline::timeline(v);
+        let mut t = TableOut::new(
+            format!("State course over {} snapshots (rates {})", v.snaps.len(), tl.rate_unit),
+            ["state", "first", "last", "peak", "peak at", "largest rise", "trend"].map(String::from).to_vec(),
+            1,
+        );
+        for c in &tl.courses {
+            t.rows.push(vec![
+                c.state.to_string(),
+                thousands(c.first),
+                thousands(c.last),
+                thousands(c.peak),
+                match c.peak_time {
+                    Some(tm) => format!("#{} {}", c.peak_index, tm.format("%H:%M:%S")),
+                    None => format!("#{}", c.peak_index),
+                },
+                format!("{:+.1}", c.max_rise),
+                c.trend_per_min.map_or("—".into(), |x| format!("{x:+.1}/min")),
+            ]);
+        }
+        s.tables.push(t);
+        if featured {
+            let x = match &tl.times {
+                Some(t) => TimeAxis::Instants(t.clone()),
+                None => TimeAxis::Indices(tl.indices.clone()),
+            };
+            charts.push(Chart {
+                title: format!("{} states over time", if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }),
+                subtitle: subtitle.clone(),
+                kind: ChartKind::Timeline {
+                    x,
+                    series: tl.series.iter().map(|(n, ys)| (n.to_string(), ys.clone())).collect(),
+                },
+                width: 1000,
+                height: 520,
+            });
+        }
+    }
+
+    // Direction, hotspots, ports, listeners: from the detail of the last
+    // snapshot (and the peak, if it differs, for the hotspots).
+    if v.kind != Kind::Conntrack {
+        if let Some((cols, rows)) = analysis::direction::table(lk) {
+            let mut t = TableOut::new(
+                format!("Direction of connected sockets at snapshot {}", ls.index),
+                [vec!["direction".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()].concat(),
+                1,
+            );
+            for (d, total, counts) in rows {
+                t.rows.push([vec![d.name().to_string(), thousands(total)], counts.iter().map(|c| thousands(*c)).collect()].concat());
+            }
+            if !t.rows.is_empty() {
+                s.tables.push(t);
+            }
+        }
+        for (which, (snap, kind)) in peak_then_last(v) {
+            let Some(d) = &kind.detail else { continue };
+            for h in analysis::peers::hotspots(d, top) {
+                let mut t = TableOut::new(
+                    format!("{} — {which} snapshot {}", h.title, snap.index),
+                    [vec![h.key.to_string(), "".into(), "total".into()], h.states.iter().map(|c| c.to_string()).collect()].concat(),
+                    2,
+                );
+                for r in &h.rows {
+                    t.rows.push([vec![r.label.clone(), r.note.clone(), thousands(r.total)], r.counts.iter().map(|c| thousands(*c)).collect()].concat());
+                }
+                if featured && which == "last" && h.title == "Top remote addresses" {
+                    charts.push(Chart {
+                        title: format!("Top remote addresses at snapshot {}", snap.index),
+                        subtitle: format!("{subtitle} · top {} of {} peers", h.rows.len(), thousands(kind.remote_distinct)),
+                        kind: ChartKind::Hotspots {
+                            rows: h
+                                .rows
+                                .iter()
+                                .map(|r| {
+                                    (format!("{} ({})", r.label, r.note), h.states.iter().zip(&r.counts).map(|(n, c)| (n.to_string(), *c)).collect())
+                                })
+                                .collect(),
+                            x_label: "sockets".into(),
+                        },
+                        width: 1000,
+                        height: 0,
+                    });
+                }
+                s.tables.push(t);
+            }
+        }
+        if let Some(d) = &lk.detail {
+            if let Some(pu) = analysis::ephemeral::port_use(lk, v.port_range) {
+                if !pu.rows.is_empty() {
+                    let size = pu.size();
+                    let mut t = TableOut::new(
+                        format!(
+                            "Ephemeral ports per destination at snapshot {} (range {}–{}, {} ports{})",
+                            ls.index,
+                            pu.range.0,
+                            pu.range.1,
+                            thousands(size),
+                            if pu.range_captured { "" } else { ", default: no sysctl captured" }
+                        ),
+                        ["local address", "destination", "sockets", "of which TIME_WAIT", "share of range"].map(String::from).to_vec(),
+                        2,
+                    );
+                    for r in pu.rows {
+                        t.rows.push(vec![
+                            r.local.clone(),
+                            analysis::peers::join(&r.remote, r.port),
+                            thousands(r.sockets),
+                            thousands(r.time_wait),
+                            format!("{:.2}%", r.share * 100.0),
+                        ]);
+                    }
+                    s.tables.push(t);
+                    if featured {
+                        charts.push(Chart {
+                            title: format!("Ephemeral ports per destination at snapshot {}", ls.index),
+                            subtitle: subtitle.clone(),
+                            kind: ChartKind::EphemeralUse {
+                                rows: pu
+                                    .rows
+                                    .iter()
+                                    .map(|r| (format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)), r.sockets, r.time_wait))
+                                    .collect(),
+                                range_size: size,
+                            },
+                            width: 1000,
+                            height: 0,
+                        });
+                    }
+                }
+            }
+            if !d.listeners.is_empty() {
+                let mut t = TableOut::new(
+                    format!("Listening sockets at snapshot {}", ls.index),
+                    ["address", "port", "process", "accept queue (Recv-Q)", "backlog (Send-Q)"].map(String::from).to_vec(),
+                    3,
+                );
+                for l in &d.listeners {
+                    t.rows.push(vec![
+                        l.addr.clone(),
+                        l.port.to_string(),
+                        l.process.clone().unwrap_or_default(),
+                        thousands(l.recv_q),
+                        if v.kind == Kind::Ss { thousands(l.send_q) } else { "— (netstat)".into() },
+                    ]);
+                }
+                s.tables.push(t);
+            }
+        }
+    } else {
+        let c = analysis::conntrack::composition(lk);
+        let mut t = TableOut::new(format!("Conntrack entries at snapshot {}", ls.index), ["", "entries", "share"].map(String::from).to_vec(), 1);
+        let pct = |n: u64| if c.total == 0 { "—".into() } else { format!("{:.1}%", n as f64 * 100.0 / c.total as f64) };
+        t.rows.push(vec!["total".into(), thousands(c.total), "100%".into()]);
+        for (p, n) in &c.protocols {
+            t.rows.push(vec![format!("protocol {p}"), thousands(*n), pct(*n)]);
+        }
+        t.rows.push(vec!["[ASSURED]".into(), thousands(c.assured), pct(c.assured)]);
+        t.rows.push(vec!["[UNREPLIED]".into(), thousands(c.unreplied), pct(c.unreplied)]);
+        for (st, n) in &c.states {
+            t.rows.push(vec![format!("TCP {st}"), thousands(*n), pct(*n)]);
+        }
+        s.tables.push(t);
+        if !c.top_destinations.is_empty() {
+            let mut t = TableOut::new("Top original destinations", ["destination", "entries", "unreplied"].map(String::from).to_vec(), 1);
+            for d in c.top_destinations.iter().take(top) {
+                t.rows.push(vec![analysis::peers::join(&d.addr, d.port), thousands(d.entries as u64), thousands(d.unreplied as u64)]);
+            }
+            s.tables.push(t);
+        }
+        if !c.top_sources.is_empty() {
+            let mut t = TableOut::new("Top original sources", ["source", "entries"].map(String::from).to_vec(), 1);
+            for (a, n) in c.top_sources.iter().take(top) {
+                t.rows.push(vec![a.clone(), thousands(*n)]);
+            }
+            s.tables.push(t);
+        }
+        if featured {
+            charts.push(Chart {
+                title: format!("Conntrack composition at snapshot {}", ls.index),
+                subtitle: subtitle.clone(),
+                kind: ChartKind::Conntrack {
+                    states: c.states.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+                    assured: c.assured,
+                    unreplied: c.unreplied,
+                    total: c.total,
+                    timeouts: c.timeouts.clone(),
+                },
+                width: 1000,
+                height: 640,
+            });
+        }
+    }
+    if let Some(sk) = &ls.sockstat {
+        let mut t = TableOut::new("Kernel counters (ss -s / sockstat)", ["counter", "value"].map(String::from).to_vec(), 1);
+        for (name, v) in [
+            ("sockets", sk.total),
+            ("TCP", sk.tcp_total.or(sk.tcp_inuse)),
+            ("estab", sk.estab),
+            ("orphaned", sk.orphaned),
+            ("synrecv", sk.synrecv),
+            ("timewait", sk.timewait),
+            ("TCP memory (pages)", sk.tcp_mem_pages),
+        ] {
+            if let Some(v) = v {
+                t.rows.push(vec![name.to_string(), thousands(v)]);
+            }
+        }
+        s.tables.push(t);
+    }
+
+    let rendered: Vec<anyhow::Result<ChartOut>> = charts
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, c)| render_chart(c, &format!("{anchor}-{i}")))
+        .collect();
+    s.charts = rendered.into_iter().collect::<anyhow::Result<_>>()?;
+    Ok(s)
+}
+
+/// The peak snapshot (if it is not the last) and the last, labelled.
+fn peak_then_last<'a>(
+    v: &SourceView<'a>,
+) -> Vec<(&'static str, (&'a crate::snapshot::SnapshotSummary, &'a crate::snapshot::KindSummary))> {
+    let mut out = Vec::new();
+    if v.peak != v.last {
+        out.push(("peak", v.peak()));
+    }
+    out.push(("last", v.last()));
+    out
+}
+
+fn render_chart(mut c: Chart, file: &str) -> anyhow::Result<ChartOut> {
+    if c.height == 0 {
+        let rows = match &c.kind {
+            ChartKind::Hotspots { rows, .. } => rows.len(),
+            ChartKind::EphemeralUse { rows, .. } => rows.len(),
+            _ => 10,
+        };
+        c.height = (160 + 28 * rows as u32).max(320);
+    }
+    let svg = chart::render_svg(&c)?;
+    let png = chart::render_png(&c)?;
+    Ok(ChartOut { file: file.to_string(), title: c.title.clone(), svg, png })
+}
+
+fn fleet(a: &Analysis<'_>) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
+    let hs = analysis::fleet::host_states(a);
+    let mut table = TableOut::new(
+        "Hosts at their last snapshot (main socket capture)",
+        [vec!["host".to_string()], hs.states.iter().map(|s| s.to_string()).collect()].concat(),
+        1,
+    );
+    for (h, vals) in hs.hosts.iter().zip(&hs.values) {
+        table.rows.push([vec![h.clone()], vals.iter().map(|v| thousands(*v)).collect()].concat());
+    }
+    let mut charts = Vec::new();
+    let capped = hs.hosts.len() > FLEET_ROWS;
+    charts.push(Chart {
+        title: "Sockets by state per host".into(),
+        subtitle: format!(
+            "{} hosts, last snapshot of each host's main capture{}",
+            hs.hosts.len(),
+            if capped { format!("; top {FLEET_ROWS} hosts by total shown") } else { String::new() }
+        ),
+        kind: ChartKind::Heatmap {
+            rows: hs.hosts.clone(),
+            columns: hs.states.iter().map(|s| s.to_string()).collect(),
+            values: hs.values.clone(),
+            value_label: "sockets".into(),
+        },
+        width: 1000,
+        height: 0,
+    });
+    if let Some(state) = analysis::fleet::state_to_follow(a) {
+        let (hosts, values) = analysis::fleet::host_time(a, state, 40);
+        if values.iter().any(|r| r.len() > 1) {
+            let cols = values.iter().map(Vec::len).max().unwrap_or(1);
+            charts.push(Chart {
+                title: format!("{state} per host over each capture"),
+                subtitle: format!("each host's snapshots in {cols} equal slices (max per slice)"),
+                kind: ChartKind::Heatmap {
+                    rows: hosts,
+                    columns: (1..=cols).map(|i| i.to_string()).collect(),
+                    values,
+                    value_label: "sockets".into(),
+                },
+                width: 1000,
+                height: 0,
+            });
+        }
+    }
+    let out = charts
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            if let ChartKind::Heatmap { rows, .. } = &c.kind {
+                c.height = (180 + 24 * rows.len().min(FLEET_ROWS) as u32).max(320);
+            }
+            render_chart(c, &format!("fleet-{i}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((out, table))
+}
+
+fn accounting(a: &Analysis<'_>) -> TableOut {
+    let mut t = TableOut::new(
+        "Line accounting",
+        ["source", "host", "format", "lines", "parsed", "structural", "ignored", "rejected", "snapshots"].map(String::from).to_vec(),
+        3,
+    );
+    for s in &a.run.sources {
+        let l = &s.lines;
+        t.rows.push(vec![
+            s.path.clone(),
+            s.host.clone(),
+            s.format.clone(),
+            thousands(l.total),
+            thousands(l.parsed),
+            thousands(l.structural),
+            thousands(l.ignored),
+            thousands(l.rejected),
+            s.snapshots.to_string(),
+        ]);
+    }
+    t
+}
+
+/// Lowercase letters, digits and dashes: safe as a file name and anchor.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let t = out.trim_matches('-');
+    let mut t: String = t.chars().take(80).collect();
+    if t.is_empty() {
+        t.push('x');
+    }
+    t
+}
+
+/// Writes the report into `dir`: everything goes to a temporary directory
+/// next to it first and is renamed into place at the end.
+pub fn write(page: &ReportPage, summary_json: &[u8], dir: &Path, force: bool) -> anyhow::Result<()> {
+    use anyhow::Context;
+    if dir.exists() && !force {
+        anyhow::bail!("{} exists; pass --force to replace it", dir.display());
+    }
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        std::fs::create_dir_all(tmp.join("charts"))?;
+        for c in page.fleet_charts.iter().chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts))) {
+            std::fs::write(tmp.join("charts").join(format!("{}.svg", c.file)), &c.svg)?;
+            std::fs::write(tmp.join("charts").join(format!("{}.png", c.file)), &c.png)?;
+        }
+        std::fs::write(tmp.join("index.html"), HtmlPage { page }.render()?)?;
+        std::fs::write(tmp.join("report.md"), MdPage { page }.render()?)?;
+        std::fs::write(tmp.join("summary.json"), summary_json)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e.context(format!("writing the report into {}", tmp.display())));
+    }
+    let old: Option<PathBuf> = if dir.exists() {
+        let o = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(dir, &o).with_context(|| format!("moving the old {} aside", dir.display()))?;
+        Some(o)
+    } else {
+        None
+    };
+    std::fs::rename(&tmp, dir).with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
+    if let Some(o) = old {
+        let _ = std::fs::remove_dir_all(o);
+    }
+    Ok(())
+}
+
+#[allow(dead_code)]
+fn _direction_used(d: Direction) -> &'static str {
+    d.name()
+}

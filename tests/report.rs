@@ -1,0 +1,166 @@
+//! `sockscope report`: files written, charts that decode, numbers that
+//! match independent counts, escaping, and the all-or-nothing write.
+
+use std::path::Path;
+
+use crate::util::{sockscope, summary_json};
+
+fn run_report(args: &[&str], out: &Path) {
+    let o = sockscope()
+        .env("SOURCE_DATE_EPOCH", "1764115200")
+        .arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "report failed: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Decodes a PNG: (width, height, distinct colours, share of non-white pixels).
+fn png_stats(p: &Path) -> (u32, u32, usize, f64) {
+    let dec = png::Decoder::new(std::fs::File::open(p).unwrap());
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..info.buffer_size()];
+    let px = info.color_type.samples();
+    let mut colours = std::collections::HashSet::new();
+    let mut ink = 0usize;
+    for c in bytes.chunks(px) {
+        colours.insert(c[..3.min(px)].to_vec());
+        if c.iter().take(3).any(|&v| v < 245) {
+            ink += 1;
+        }
+    }
+    (info.width, info.height, colours.len(), ink as f64 / (bytes.len() / px) as f64)
+}
+
+#[test]
+fn report_on_samples_writes_every_part_and_charts_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    run_report(&["samples"], &out);
+    for f in ["index.html", "report.md", "summary.json"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let charts: Vec<_> = std::fs::read_dir(out.join("charts")).unwrap().map(|e| e.unwrap().path()).collect();
+    let pngs: Vec<_> = charts.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
+    let svgs: Vec<_> = charts.iter().filter(|p| p.extension().is_some_and(|e| e == "svg")).collect();
+    assert!(pngs.len() >= 8, "charts: {pngs:?}");
+    assert_eq!(pngs.len(), svgs.len());
+    for p in pngs {
+        let (w, h, colours, ink) = png_stats(p);
+        assert!(w >= 600 && h >= 300, "{}: {w}x{h}", p.display());
+        assert!(colours > 4 && ink > 0.01, "{} looks blank ({colours} colours, {ink:.3} ink)", p.display());
+    }
+    let mut labels = String::new();
+    for p in svgs {
+        let text = std::fs::read_to_string(p).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        for n in doc.descendants().filter(|n| n.is_text()) {
+            labels.push_str(n.text().unwrap_or(""));
+            labels.push('\n');
+        }
+    }
+    for want in ["ESTABLISHED", "CLOSE_WAIT", "TIME_WAIT", "web-1", "client-1", "db-1", "sockets"] {
+        assert!(labels.contains(want), "no chart mentions {want}");
+    }
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<svg"), "charts are inline");
+    assert!(html.contains("Line accounting"));
+}
+
+#[test]
+fn summary_json_in_the_report_is_the_summary_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    run_report(&["samples/web-1/ss-loop.log"], &out);
+    let in_report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(in_report, summary_json(&["samples/web-1/ss-loop.log"]));
+}
+
+#[test]
+fn report_tables_match_independent_counts() {
+    // Count ss -tan rows of the last snapshot straight from the file.
+    let text = std::fs::read_to_string("samples/web-1/ss-loop.log").unwrap();
+    let last = text.rsplit("State ").next().unwrap();
+    let close_wait = last.lines().filter(|l| l.starts_with("CLOSE-WAIT")).count();
+    let from_21 = last.lines().filter(|l| l.split_whitespace().nth(4).is_some_and(|p| p.starts_with("10.20.0.21:"))).count();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    run_report(&["samples/web-1/ss-loop.log"], &out);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let state_row = md.lines().find(|l| l.starts_with("| last: snapshot 19")).expect("state table row");
+    assert!(state_row.contains(&format!(" {close_wait} |")), "{state_row} vs CLOSE_WAIT {close_wait}");
+    let peer_row = md.lines().find(|l| l.starts_with("| 10.20.0.21 |")).expect("hotspot row");
+    assert!(peer_row.contains(&format!("| {from_21} |")), "{peer_row} vs {from_21}");
+}
+
+#[test]
+fn report_md_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    run_report(&["samples/db-1/ss-conntrack-loop.log", "samples/db-1/sysctl-a.txt"], &out);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    insta::assert_snapshot!("report_md_db1_loop", md);
+}
+
+#[test]
+fn existing_output_needs_force_and_is_replaced_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("old.txt"), "x").unwrap();
+    sockscope()
+        .args(["report", "samples/db-1/ss-tan.txt", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--force"));
+    assert!(out.join("old.txt").exists(), "untouched without --force");
+    run_report(&["--force", "samples/db-1/ss-tan.txt"], &out);
+    assert!(!out.join("old.txt").exists() && out.join("index.html").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary directories left: {leftovers:?}");
+}
+
+#[test]
+fn a_failed_run_leaves_no_partial_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let out = blocker.join("report");
+    sockscope().args(["report", "samples/db-1/ss-tan.txt", "-o"]).arg(&out).assert().code(2);
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+}
+
+#[test]
+fn names_from_inputs_are_escaped_in_html_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("evil.log");
+    std::fs::write(
+        &cap,
+        "State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nESTAB 0 0 10.0.0.1:22 10.0.0.2:5000 users:((\"<script>alert(1)</script>|[x](javascript:y)\",pid=1,fd=3))\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"<img src=x onerror=alert(2)>\",pid=2,fd=3))\n",
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    run_report(&["--host", "<b>host</b>", cap.to_str().unwrap()], &out);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!html.contains("<script>alert"), "raw script tag in HTML");
+    assert!(!html.contains("<img src=x"), "raw img tag in HTML");
+    assert!(!html.contains("<b>host</b>"), "raw host markup in HTML");
+    assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;") || html.contains("&lt;script"), "escaped name shown");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!md.contains("<script>"), "raw script tag in Markdown");
+    assert!(!md.contains("](javascript:"), "live link in Markdown");
+    for f in std::fs::read_dir(out.join("charts")).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|e| e == "svg") {
+            let t = std::fs::read_to_string(&p).unwrap();
+            assert!(!t.contains("<script"), "{}", p.display());
+            roxmltree::Document::parse(&t).unwrap();
+        }
+    }
+}
