@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::fold::{AddrId, CT_BUCKETS, DetailAcc, StateCounts};
+use crate::fold::{AddrKey, DetailAcc, Names, StateCounts, CT_BUCKETS};
 use crate::model::{CtState, TcpState};
 
 /// Which side opened a connection.
@@ -106,20 +106,20 @@ pub struct SnapshotDetail {
 }
 
 /// Reduces a snapshot's detail accumulator.
-pub fn finalize_detail<'n>(
+pub fn finalize_detail(
     d: &DetailAcc,
-    name: &dyn Fn(AddrId) -> &'n [u8],
+    names: &dyn Names,
     keep: usize,
     range: (u16, u16),
 ) -> SnapshotDetail {
-    let text = |id: AddrId| String::from_utf8_lossy(name(id)).into_owned();
+    let text = |k: AddrKey| String::from_utf8_lossy(names.name(&k)).into_owned();
     let listening: BTreeSet<u16> = d.listeners.keys().map(|(_, p)| *p).collect();
     let mut out = SnapshotDetail { ephemeral_range: range, ..Default::default() };
 
-    let mut peers: BTreeMap<(AddrId, Direction), StateCounts> = BTreeMap::new();
-    let mut services: BTreeMap<(AddrId, u16), StateCounts> = BTreeMap::new();
+    let mut peers: BTreeMap<(AddrKey, Direction), StateCounts> = BTreeMap::new();
+    let mut services: BTreeMap<(AddrKey, u16), StateCounts> = BTreeMap::new();
     let mut local: BTreeMap<u16, StateCounts> = BTreeMap::new();
-    let mut eph: BTreeMap<(AddrId, AddrId, u16), StateCounts> = BTreeMap::new();
+    let mut eph: BTreeMap<(AddrKey, AddrKey, u16), StateCounts> = BTreeMap::new();
     let mut prefixes: BTreeMap<String, StateCounts> = BTreeMap::new();
     for (k, c) in &d.flows {
         let dir = if k.remote_service {
@@ -142,7 +142,7 @@ pub fn finalize_detail<'n>(
         }
     }
     for ((remote, _), c) in &peers {
-        if let Some(p) = prefix(name(*remote)) {
+        if let Some(p) = prefix(names.name(remote)) {
             prefixes.entry(p).or_default().merge(c);
         }
     }
@@ -251,7 +251,7 @@ mod tests {
                 o => panic!("{l}: {o:?}"),
             }
         }
-        finalize_detail(acc.detail.as_ref().unwrap(), &|id| names.name(id), 10, (32768, 60999))
+        finalize_detail(acc.detail.as_ref().unwrap(), &names, 10, (32768, 60999))
     }
 
     #[test]

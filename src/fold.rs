@@ -23,10 +23,74 @@ pub fn fast_map<K, V>() -> FastMap<K, V> {
     HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0x5eed_50c5))
 }
 
-/// Address id, dense per interner.
+/// Index into an interner's table of long addresses.
 pub type AddrId = u32;
 
-/// Interns address bytes borrowed from a chunk.
+/// An address as a map key. Texts up to 15 bytes (every IPv4 address and
+/// short IPv6 ones) are stored inline — no hashing into a table, no string
+/// compare, and the key is the same in every chunk; longer texts are
+/// interned and the key holds their id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AddrKey([u8; 16]);
+
+impl AddrKey {
+    const LONG: u8 = 0xff;
+
+    #[inline(always)]
+    pub fn inline(s: &[u8]) -> Option<AddrKey> {
+        if s.len() > 15 {
+            return None;
+        }
+        let mut b = [0u8; 16];
+        b[..s.len()].copy_from_slice(s);
+        b[15] = s.len() as u8;
+        Some(AddrKey(b))
+    }
+
+    #[inline]
+    pub fn long(id: AddrId) -> AddrKey {
+        let mut b = [0u8; 16];
+        b[..4].copy_from_slice(&id.to_le_bytes());
+        b[15] = Self::LONG;
+        AddrKey(b)
+    }
+
+    /// The interned id of a long address.
+    #[inline]
+    pub fn long_id(&self) -> Option<AddrId> {
+        (self.0[15] == Self::LONG).then(|| u32::from_le_bytes([self.0[0], self.0[1], self.0[2], self.0[3]]))
+    }
+
+    /// Translates a chunk-local long id to the file's (`remap[id]`).
+    #[inline]
+    pub fn remap(self, remap: &[AddrId]) -> AddrKey {
+        match self.long_id() {
+            Some(id) => AddrKey::long(remap.get(id as usize).copied().unwrap_or(id)),
+            None => self,
+        }
+    }
+
+    /// The text of an inline key; `None` for a long one.
+    #[inline]
+    pub fn inline_text(&self) -> Option<&[u8]> {
+        let n = self.0[15];
+        (n != Self::LONG).then(|| &self.0[..n as usize])
+    }
+}
+
+/// Resolves keys to address text.
+pub trait Names {
+    fn long_name(&self, id: AddrId) -> &[u8];
+
+    fn name<'s>(&'s self, k: &'s AddrKey) -> &'s [u8] {
+        match k.inline_text() {
+            Some(t) => t,
+            None => self.long_name(k.long_id().unwrap_or(0)),
+        }
+    }
+}
+
+/// Interns long address bytes borrowed from a chunk.
 pub struct ChunkInterner<'a> {
     map: FastMap<&'a [u8], AddrId>,
     pub names: Vec<&'a [u8]>,
@@ -40,16 +104,25 @@ impl<'a> Default for ChunkInterner<'a> {
 
 impl<'a> ChunkInterner<'a> {
     #[inline]
-    pub fn intern(&mut self, s: &'a [u8]) -> AddrId {
+    pub fn intern(&mut self, s: &'a [u8]) -> AddrKey {
+        if let Some(k) = AddrKey::inline(s) {
+            return k;
+        }
         // Hits are the common case; a miss hashes twice, which is cheaper
         // than the entry API's key copy would be.
         if let Some(&id) = self.map.get(s) {
-            return id;
+            return AddrKey::long(id);
         }
         let id = self.names.len() as AddrId;
         self.names.push(s);
         self.map.insert(s, id);
-        id
+        AddrKey::long(id)
+    }
+}
+
+impl Names for ChunkInterner<'_> {
+    fn long_name(&self, id: AddrId) -> &[u8] {
+        self.names.get(id as usize).copied().unwrap_or(b"?")
     }
 }
 
@@ -61,7 +134,16 @@ pub struct Interner {
 }
 
 impl Interner {
-    pub fn intern(&mut self, s: &[u8]) -> AddrId {
+    /// Interns a long address (or returns the inline key of a short one).
+    pub fn intern(&mut self, s: &[u8]) -> AddrKey {
+        if let Some(k) = AddrKey::inline(s) {
+            return k;
+        }
+        AddrKey::long(self.intern_long(s))
+    }
+
+    /// Always interns (for remapping chunk tables).
+    pub fn intern_long(&mut self, s: &[u8]) -> AddrId {
         if let Some(&id) = self.map.get(s) {
             return id;
         }
@@ -71,8 +153,10 @@ impl Interner {
         self.map.insert(b, id);
         id
     }
+}
 
-    pub fn name(&self, id: AddrId) -> &[u8] {
+impl Names for Interner {
+    fn long_name(&self, id: AddrId) -> &[u8] {
         self.names.get(id as usize).map_or(&b"?"[..], |b| b)
     }
 }
@@ -108,12 +192,12 @@ pub struct KindAcc {
     pub ct_states: [u64; CtState::COUNT],
     pub protos: [u64; Proto::COUNT],
     pub families: [u64; 3],
-    /// Remote peer (socket) or original destination (conntrack).
-    pub remote: FastMap<AddrId, StateCounts>,
-    /// Local port (socket) or original destination port (conntrack).
-    pub local_ports: FastMap<u16, StateCounts>,
-    /// Conntrack only: original source address.
-    pub ct_src: FastMap<AddrId, u64>,
+    /// Remote peer (socket) or original destination (conntrack) → rows.
+    pub remote: FastMap<AddrKey, u64>,
+    /// Local port (socket) or original destination port (conntrack) → rows.
+    pub local_ports: FastMap<u16, u64>,
+    /// Conntrack only: original source address → entries.
+    pub ct_src: FastMap<AddrKey, u64>,
     /// Conntrack flag counts: assured, unreplied, offload.
     pub ct_flags: [u64; 3],
     pub truncated_addrs: u64,
@@ -148,8 +232,8 @@ impl Default for FoldCfg {
 /// what keeps the map small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
-    pub local: AddrId,
-    pub remote: AddrId,
+    pub local: AddrKey,
+    pub remote: AddrKey,
     pub port: u16,
     /// `port` is the remote port (the local one was ephemeral).
     pub remote_service: bool,
@@ -164,7 +248,7 @@ pub struct Listener {
     /// Largest Send-Q: the accept backlog in ss, ~0 in netstat.
     pub send_q: u64,
     /// Owning process (interned), if captured.
-    pub process: Option<AddrId>,
+    pub process: Option<AddrKey>,
 }
 
 /// Log2 buckets for conntrack timeouts (seconds): bucket i holds
@@ -175,14 +259,14 @@ pub const CT_BUCKETS: usize = 21;
 #[derive(Debug, Clone)]
 pub struct DetailAcc {
     pub flows: FastMap<FlowKey, StateCounts>,
-    pub listeners: FastMap<(AddrId, u16), Listener>,
-    pub processes: FastMap<AddrId, StateCounts>,
+    pub listeners: FastMap<(AddrKey, u16), Listener>,
+    pub processes: FastMap<AddrKey, StateCounts>,
     /// Ephemeral-range ports seen listening so far (decides the flow side).
     pub eph_listen: FastMap<u16, ()>,
     /// Conntrack: state code → timeout histogram.
     pub ct_timeouts: FastMap<u8, [u32; CT_BUCKETS]>,
     /// Conntrack: (orig dst, dport) → (entries, unreplied).
-    pub ct_dst: FastMap<(AddrId, u16), (u32, u32)>,
+    pub ct_dst: FastMap<(AddrKey, u16), (u32, u32)>,
 }
 
 impl Default for DetailAcc {
@@ -205,7 +289,7 @@ impl DetailAcc {
         r: &SocketRecord<'a>,
         state: TcpState,
         cfg: &FoldCfg,
-        intern: &mut impl FnMut(&'a [u8]) -> AddrId,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrKey,
     ) {
         let process = r.process().map(|p| intern(p.name));
         if let Some(p) = process {
@@ -245,7 +329,7 @@ impl DetailAcc {
     }
 
     #[inline]
-    fn add_conntrack<'a>(&mut self, r: &ConntrackRecord<'a>, intern: &mut impl FnMut(&'a [u8]) -> AddrId) {
+    fn add_conntrack<'a>(&mut self, r: &ConntrackRecord<'a>, intern: &mut impl FnMut(&'a [u8]) -> AddrKey) {
         if let Some(t) = r.timeout {
             let b = if t == 0 { 0 } else { (32 - t.leading_zeros()) as usize };
             self.ct_timeouts.entry(r.state as u8).or_insert([0; CT_BUCKETS])[b.min(CT_BUCKETS - 1)] += 1;
@@ -258,7 +342,7 @@ impl DetailAcc {
     }
 
     fn merge_from(&mut self, o: &DetailAcc, remap: &[AddrId]) {
-        let m = |id: AddrId| remap.get(id as usize).copied().unwrap_or(id);
+        let m = |k: AddrKey| k.remap(remap);
         for (k, c) in &o.flows {
             let k = FlowKey { local: m(k.local), remote: m(k.remote), ..*k };
             self.flows.entry(k).or_default().merge(c);
@@ -315,7 +399,7 @@ impl KindAcc {
         &mut self,
         r: &SocketRecord<'a>,
         cfg: &FoldCfg,
-        intern: &mut impl FnMut(&'a [u8]) -> AddrId,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrKey,
     ) {
         self.rows += 1;
         self.protos[r.proto as usize] += 1;
@@ -328,11 +412,10 @@ impl KindAcc {
             self.truncated_addrs += 1;
         }
         if !r.remote.is_wildcard() {
-            let id = intern(r.remote.addr);
-            self.remote.entry(id).or_default().add(state);
+            *self.remote.entry(intern(r.remote.addr)).or_default() += 1;
         }
         if let Some(p) = r.local.port {
-            self.local_ports.entry(p).or_default().add(state);
+            *self.local_ports.entry(p).or_default() += 1;
         }
         if cfg.detail {
             self.detail.get_or_insert_with(Default::default).add_socket(r, state, cfg, intern);
@@ -345,7 +428,7 @@ impl KindAcc {
         &mut self,
         r: &ConntrackRecord<'a>,
         cfg: &FoldCfg,
-        intern: &mut impl FnMut(&'a [u8]) -> AddrId,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrKey,
     ) {
         self.rows += 1;
         self.protos[r.proto as usize] += 1;
@@ -353,15 +436,10 @@ impl KindAcc {
         if r.proto == Proto::Tcp {
             self.ct_states[r.state as usize] += 1;
         }
-        // Conntrack states are kept in their own vocabulary; the per-key
-        // breakdown uses the socket enum only for TCP rows that share a name.
-        let state = TcpState::None;
-        let dst = intern(r.orig.dst);
-        self.remote.entry(dst).or_default().add(state);
-        let src = intern(r.orig.src);
-        *self.ct_src.entry(src).or_default() += 1;
+        *self.remote.entry(intern(r.orig.dst)).or_default() += 1;
+        *self.ct_src.entry(intern(r.orig.src)).or_default() += 1;
         if let Some(p) = r.orig.dport {
-            self.local_ports.entry(p).or_default().add(state);
+            *self.local_ports.entry(p).or_default() += 1;
         }
         if r.flags & ct_flags::ASSURED != 0 {
             self.ct_flags[0] += 1;
@@ -386,31 +464,32 @@ impl KindAcc {
         add_arrays(&mut self.families, &o.families);
         add_arrays(&mut self.ct_flags, &o.ct_flags);
         self.truncated_addrs += o.truncated_addrs;
-        for (id, c) in &o.remote {
-            let gid = remap.get(*id as usize).copied().unwrap_or(*id);
-            self.remote.entry(gid).or_default().merge(c);
+        for (k, c) in &o.remote {
+            *self.remote.entry(k.remap(remap)).or_default() += c;
         }
         for (p, c) in &o.local_ports {
-            self.local_ports.entry(*p).or_default().merge(c);
+            *self.local_ports.entry(*p).or_default() += c;
         }
-        for (id, c) in &o.ct_src {
-            let gid = remap.get(*id as usize).copied().unwrap_or(*id);
-            *self.ct_src.entry(gid).or_default() += c;
+        for (k, c) in &o.ct_src {
+            *self.ct_src.entry(k.remap(remap)).or_default() += c;
         }
         if let Some(d) = &o.detail {
             self.detail.get_or_insert_with(Default::default).merge_from(d, remap);
         }
     }
 
-    /// Replaces address ids through `remap` (chunk ids → file ids).
+    /// Replaces long-address ids through `remap` (chunk ids → file ids).
     pub fn remap(&mut self, remap: &[AddrId]) {
+        if remap.is_empty() {
+            return;
+        }
         let remote = std::mem::replace(&mut self.remote, fast_map());
-        for (id, c) in remote {
-            self.remote.insert(remap[id as usize], c);
+        for (k, c) in remote {
+            self.remote.insert(k.remap(remap), c);
         }
         let src = std::mem::replace(&mut self.ct_src, fast_map());
-        for (id, c) in src {
-            self.ct_src.insert(remap[id as usize], c);
+        for (k, c) in src {
+            self.ct_src.insert(k.remap(remap), c);
         }
         if let Some(d) = self.detail.take() {
             let mut fresh = DetailAcc::default();
@@ -505,9 +584,9 @@ mod tests {
         assert_eq!(k.states[TcpState::TimeWait as usize], 1);
         // The wildcard peer of the listener is not a peer.
         assert_eq!(k.remote.len(), 2);
-        let id9 = names.names.iter().position(|n| &**n == b"10.0.0.9").unwrap() as AddrId;
-        assert_eq!(k.remote[&id9].total, 2);
-        assert_eq!(k.local_ports[&443].total, 4);
+        assert_eq!(k.remote[&AddrKey::inline(b"10.0.0.9").unwrap()], 2);
+        assert_eq!(k.local_ports[&443], 4);
+        let _ = names;
     }
 
     #[test]
@@ -521,8 +600,8 @@ mod tests {
         let (a, na) = fold(&lines[..1]);
         let (b, nb) = fold(&lines[1..]);
         let mut global = Interner::default();
-        let ra: Vec<_> = na.names.iter().map(|n| global.intern(n)).collect();
-        let rb: Vec<_> = nb.names.iter().map(|n| global.intern(n)).collect();
+        let ra: Vec<_> = na.names.iter().map(|n| global.intern_long(n)).collect();
+        let rb: Vec<_> = nb.names.iter().map(|n| global.intern_long(n)).collect();
         let mut merged = SegmentAcc::default();
         merged.merge_from(&a, &ra);
         merged.merge_from(&b, &rb);
@@ -530,7 +609,7 @@ mod tests {
         assert_eq!(w.states, m.states);
         let by_name = |k: &KindAcc, n: &Interner| {
             let mut v: Vec<(Vec<u8>, u64)> =
-                k.remote.iter().map(|(id, c)| (n.name(*id).to_vec(), c.total)).collect();
+                k.remote.iter().map(|(id, c)| (n.name(id).to_vec(), *c)).collect();
             v.sort();
             v
         };

@@ -100,12 +100,12 @@ impl Frames {
             for (a, c) in &k.top_remote {
                 ra_snap.push(id);
                 ra_addr.push(a.as_str());
-                ra_count.push(c.total);
+                ra_count.push(*c);
             }
             for (p, c) in &k.top_local_ports {
                 po_snap.push(id);
                 po_port.push(*p);
-                po_count.push(c.total);
+                po_count.push(*c);
             }
         }
 

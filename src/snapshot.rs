@@ -7,7 +7,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use crate::detail::{SnapshotDetail, finalize_detail};
-use crate::fold::{AddrId, KindAcc, SegmentAcc, StateCounts};
+use crate::fold::{KindAcc, Names, SegmentAcc};
 use crate::model::{CtState, Kind, Proto, TcpState};
 use crate::parse::ss::Sockstat;
 use crate::parse::timestamp::Resolution;
@@ -27,9 +27,9 @@ pub struct KindSummary {
     pub truncated_addrs: u64,
     /// Top remote addresses (socket peers, or conntrack original
     /// destinations), descending, at most K.
-    pub top_remote: Vec<(String, StateCounts)>,
+    pub top_remote: Vec<(String, u64)>,
     pub remote_distinct: u64,
-    pub top_local_ports: Vec<(u16, StateCounts)>,
+    pub top_local_ports: Vec<(u16, u64)>,
     pub local_ports_distinct: u64,
     /// Conntrack original sources.
     pub top_ct_src: Vec<(String, u64)>,
@@ -58,9 +58,9 @@ pub struct SnapshotSummary {
 }
 
 /// Reduces a complete segment. `name` resolves address ids.
-pub fn finalize<'n>(
+pub fn finalize(
     acc: &SegmentAcc,
-    name: &dyn Fn(AddrId) -> &'n [u8],
+    names: &dyn Names,
     keep: usize,
     range: (u16, u16),
 ) -> Vec<KindSummary> {
@@ -70,7 +70,7 @@ pub fn finalize<'n>(
         if k.rows == 0 {
             continue;
         }
-        out.push(finalize_kind(kind, k, name, keep, range));
+        out.push(finalize_kind(kind, k, names, keep, range));
     }
     if out.is_empty()
         && let Some(c) = &acc.sockstat
@@ -109,28 +109,19 @@ fn counters_kind(c: &Sockstat) -> KindSummary {
     }
 }
 
-fn finalize_kind<'n>(
-    kind: Kind,
-    k: &KindAcc,
-    name: &dyn Fn(AddrId) -> &'n [u8],
-    keep: usize,
-    range: (u16, u16),
-) -> KindSummary {
+fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> KindSummary {
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let mut remote: Vec<(AddrId, &StateCounts)> = k.remote.iter().map(|(a, c)| (*a, c)).collect();
-    let top_remote = top_by(&mut remote, keep, |x| x.1.total, |x| name(x.0))
+    let mut remote: Vec<_> = k.remote.iter().map(|(a, c)| (*a, *c)).collect();
+    let top_remote = top_by(&mut remote, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
         .into_iter()
-        .map(|(a, c)| (lossy(name(a)), *c))
+        .map(|(a, c)| (lossy(names.name(&a)), c))
         .collect();
-    let mut ports: Vec<(u16, &StateCounts)> = k.local_ports.iter().map(|(p, c)| (*p, c)).collect();
-    let top_local_ports = top_by(&mut ports, keep, |x| x.1.total, |x| x.0.to_be_bytes())
+    let mut ports: Vec<_> = k.local_ports.iter().map(|(p, c)| (*p, *c)).collect();
+    let top_local_ports = top_by(&mut ports, keep, |x| x.1, |a, b| a.0.cmp(&b.0));
+    let mut src: Vec<_> = k.ct_src.iter().map(|(a, c)| (*a, *c)).collect();
+    let top_ct_src = top_by(&mut src, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
         .into_iter()
-        .map(|(p, c)| (p, *c))
-        .collect();
-    let mut src: Vec<(AddrId, u64)> = k.ct_src.iter().map(|(a, c)| (*a, *c)).collect();
-    let top_ct_src = top_by(&mut src, keep, |x| x.1, |x| name(x.0))
-        .into_iter()
-        .map(|(a, c)| (lossy(name(a)), c))
+        .map(|(a, c)| (lossy(names.name(&a)), c))
         .collect();
     KindSummary {
         kind,
@@ -148,7 +139,7 @@ fn finalize_kind<'n>(
         top_ct_src,
         from_counters: false,
         by_direction: None,
-        detail: k.detail.as_deref().map(|d| Box::new(finalize_detail(d, name, keep.max(20), range))),
+        detail: k.detail.as_deref().map(|d| Box::new(finalize_detail(d, names, keep.max(20), range))),
     }
     .with_direction()
 }
@@ -160,15 +151,15 @@ impl KindSummary {
     }
 }
 
-/// The `keep` largest items by `count`, ties broken by `key` ascending so
-/// output is deterministic whatever the hash order was.
-fn top_by<T: Copy, K: Ord>(
+/// The `keep` largest items by `count`, ties broken by `tie` (ascending)
+/// so output is deterministic whatever the hash order was.
+fn top_by<T: Copy>(
     items: &mut [T],
     keep: usize,
     count: impl Fn(&T) -> u64,
-    key: impl Fn(&T) -> K,
+    tie: impl Fn(&T, &T) -> std::cmp::Ordering,
 ) -> Vec<T> {
-    let cmp = |a: &T, b: &T| count(b).cmp(&count(a)).then_with(|| key(a).cmp(&key(b)));
+    let cmp = |a: &T, b: &T| count(b).cmp(&count(a)).then_with(|| tie(a, b));
     if items.len() > keep && keep > 0 {
         items.select_nth_unstable_by(keep - 1, cmp);
         items[..keep].sort_unstable_by(cmp);
@@ -202,9 +193,9 @@ mod tests {
     #[test]
     fn top_is_deterministic_on_ties() {
         let mut v = vec![(3u16, 5u64), (1, 5), (2, 9), (4, 1)];
-        let t = top_by(&mut v, 3, |x| x.1, |x| x.0);
+        let t = top_by(&mut v, 3, |x| x.1, |a, b| a.0.cmp(&b.0));
         assert_eq!(t, vec![(2, 9), (1, 5), (3, 5)]);
         let mut v = vec![(1u16, 1u64)];
-        assert_eq!(top_by(&mut v, 3, |x| x.1, |x| x.0), vec![(1, 1)]);
+        assert_eq!(top_by(&mut v, 3, |x| x.1, |a, b| a.0.cmp(&b.0)), vec![(1, 1)]);
     }
 }

@@ -318,8 +318,6 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     // Reduce the segments that are certainly complete snapshots: not at an
     // edge of the chunk, and started by a definite boundary.
     let last = done.len() - 1;
-    let names_ref = &interner.names;
-    let name = |id: u32| -> &[u8] { names_ref.get(id as usize).copied().unwrap_or(b"?") };
     let segments = done
         .into_iter()
         .enumerate()
@@ -329,7 +327,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 Segment::Done {
                     start: c.start,
                     first_line: c.first_line,
-                    kinds: finalize(&c.acc, &name, cfg.keep, (cfg.fold.eph_lo, cfg.fold.eph_hi)),
+                    kinds: finalize(&c.acc, &interner, cfg.keep, (cfg.fold.eph_lo, cfg.fold.eph_hi)),
                     sockstat: c.acc.sockstat,
                     ct_trailer: c.acc.ct_trailer,
                     has_content: c.acc.has_content(),

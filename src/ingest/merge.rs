@@ -137,7 +137,7 @@ impl<'a> Merger<'a> {
             }
         }
 
-        let remap: Vec<AddrId> = out.names.iter().map(|n| self.interner.intern(n)).collect();
+        let remap: Vec<AddrId> = out.names.iter().map(|n| self.interner.intern_long(n)).collect();
         for seg in out.segments {
             match seg {
                 Segment::Open { start, first_line, mut acc, has_rows } => {
@@ -205,9 +205,7 @@ impl<'a> Merger<'a> {
         if let Some(n) = o.acc.ct_trailer {
             *self.ct_trailer_total.get_or_insert(0) += n;
         }
-        let names = &self.interner;
-        let name = |id: AddrId| names.name(id);
-        let kinds = finalize(&o.acc, &name, self.keep, self.range);
+        let kinds = finalize(&o.acc, &self.interner, self.keep, self.range);
         let has_content = o.acc.has_content();
         self.push_snapshot(o.time, o.first_line, kinds, o.acc.sockstat, has_content);
     }
