@@ -30,8 +30,16 @@ pub type AddrId = u32;
 /// short IPv6 ones) are stored inline — no hashing into a table, no string
 /// compare, and the key is the same in every chunk; longer texts are
 /// interned and the key holds their id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AddrKey([u8; 16]);
+
+impl std::hash::Hash for AddrKey {
+    #[inline(always)]
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // One 128-bit write instead of a length-prefixed byte slice.
+        h.write_u128(u128::from_le_bytes(self.0));
+    }
+}
 
 impl AddrKey {
     const LONG: u8 = 0xff;

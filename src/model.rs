@@ -87,34 +87,76 @@ impl TcpState {
 
     /// Reads any tool's spelling. Returns `None` when the word does not
     /// look like a state at all (so a caller can try another column).
+    #[inline]
     pub fn from_word(w: &[u8]) -> Option<TcpState> {
         use TcpState::*;
-        // Ordered by frequency in real captures: most rows are ESTAB or
-        // TIME_WAIT, so those comparisons come first.
-        Some(match w {
-            b"ESTAB" | b"ESTABLISHED" => Established,
-            b"TIME-WAIT" | b"TIME_WAIT" => TimeWait,
-            b"LISTEN" | b"LISTENING" => Listen,
-            b"CLOSE-WAIT" | b"CLOSE_WAIT" => CloseWait,
-            b"SYN-SENT" | b"SYN_SENT" => SynSent,
-            b"SYN-RECV" | b"SYN_RECV" | b"SYN_RCVD" | b"SYN_RECEIVED" => SynRecv,
-            b"FIN-WAIT-1" | b"FIN_WAIT1" | b"FIN_WAIT_1" => FinWait1,
-            b"FIN-WAIT-2" | b"FIN_WAIT2" | b"FIN_WAIT_2" => FinWait2,
-            b"LAST-ACK" | b"LAST_ACK" => LastAck,
-            b"CLOSING" => Closing,
-            b"CLOSE" | b"CLOSED" => Close,
-            b"UNCONN" => Unconn,
-            b"UNKNOWN" => Unknown,
+        // Runs on every row: compare the word as one integer (up to 16
+        // bytes packed with its length) instead of a chain of memcmp calls.
+        let Some(k) = pack(w) else { return Option::None };
+        const T: [(u128, TcpState); 29] = [
+            (pack_const(b"ESTAB"), Established),
+            (pack_const(b"ESTABLISHED"), Established),
+            (pack_const(b"TIME-WAIT"), TimeWait),
+            (pack_const(b"TIME_WAIT"), TimeWait),
+            (pack_const(b"LISTEN"), Listen),
+            (pack_const(b"LISTENING"), Listen),
+            (pack_const(b"CLOSE-WAIT"), CloseWait),
+            (pack_const(b"CLOSE_WAIT"), CloseWait),
+            (pack_const(b"SYN-SENT"), SynSent),
+            (pack_const(b"SYN_SENT"), SynSent),
+            (pack_const(b"SYN-RECV"), SynRecv),
+            (pack_const(b"SYN_RECV"), SynRecv),
+            (pack_const(b"SYN_RCVD"), SynRecv),
+            (pack_const(b"SYN_RECEIVED"), SynRecv),
+            (pack_const(b"FIN-WAIT-1"), FinWait1),
+            (pack_const(b"FIN_WAIT1"), FinWait1),
+            (pack_const(b"FIN_WAIT_1"), FinWait1),
+            (pack_const(b"FIN-WAIT-2"), FinWait2),
+            (pack_const(b"FIN_WAIT2"), FinWait2),
+            (pack_const(b"FIN_WAIT_2"), FinWait2),
+            (pack_const(b"LAST-ACK"), LastAck),
+            (pack_const(b"LAST_ACK"), LastAck),
+            (pack_const(b"CLOSING"), Closing),
+            (pack_const(b"CLOSE"), Close),
+            (pack_const(b"CLOSED"), Close),
+            (pack_const(b"UNCONN"), Unconn),
+            (pack_const(b"UNKNOWN"), Unknown),
             // Solaris: a TCP endpoint that is bound or merely created.
-            b"BOUND" | b"IDLE" => Close,
-            _ => return Option::None,
-        })
+            (pack_const(b"BOUND"), Close),
+            (pack_const(b"IDLE"), Close),
+        ];
+        T.iter().find(|(c, _)| *c == k).map(|(_, s)| *s)
     }
 
     /// True for the states a TCP state distribution reports.
     pub const fn is_tcp_state(self) -> bool {
         !matches!(self, TcpState::Unconn | TcpState::None)
     }
+}
+
+/// A word of up to 15 bytes as one integer (bytes, then the length in the
+/// top byte); `None` if longer.
+#[inline(always)]
+pub fn pack(w: &[u8]) -> Option<u128> {
+    if w.len() > 15 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..w.len()].copy_from_slice(w);
+    b[15] = w.len() as u8;
+    Some(u128::from_le_bytes(b))
+}
+
+/// [`pack`] for constants.
+pub const fn pack_const(w: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let mut i = 0;
+    while i < w.len() && i < 15 {
+        b[i] = w[i];
+        i += 1;
+    }
+    b[15] = w.len() as u8;
+    u128::from_le_bytes(b)
 }
 
 /// Transport protocol of a socket or flow.

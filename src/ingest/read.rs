@@ -219,22 +219,24 @@ impl<R: Read> Iterator for ChunkReader<'_, R> {
 }
 
 /// Iterates the lines of a chunk without their `\n`; a final fragment
-/// without a newline is a line too.
+/// without a newline is a line too. One SIMD scan over the whole chunk
+/// (`memchr_iter`) instead of a fresh search per line.
 pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut pos = 0;
+    let mut ends = memchr::memchr_iter(b'\n', data);
     std::iter::from_fn(move || {
         if pos >= data.len() {
             return None;
         }
-        let rest = &data[pos..];
-        match memchr::memchr(b'\n', rest) {
+        let start = pos;
+        match ends.next() {
             Some(n) => {
-                pos += n + 1;
-                Some(&rest[..n])
+                pos = n + 1;
+                Some(&data[start..n])
             }
             None => {
                 pos = data.len();
-                Some(rest)
+                Some(&data[start..])
             }
         }
     })

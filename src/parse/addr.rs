@@ -76,6 +76,31 @@ pub fn addr_family(addr: &[u8]) -> Family {
 /// Parses one address token. `None` if it has no recognizable port part.
 #[inline]
 pub fn parse_endpoint(tok: &[u8]) -> Option<Endpoint<'_>> {
+    // Fast path for the common shape, `a.b.c.d:port` or `a.b.c.d:*`.
+    if let Some(ep) = ipv4_colon(tok) {
+        return Some(ep);
+    }
+    parse_endpoint_slow(tok)
+}
+
+/// `10.1.2.3:443` / `0.0.0.0:*` in one pass; `None` for anything else.
+#[inline(always)]
+fn ipv4_colon(tok: &[u8]) -> Option<Endpoint<'_>> {
+    let colon = tok.iter().position(|&b| b == b':')?;
+    let (host, port_part) = (&tok[..colon], &tok[colon + 1..]);
+    if host.len() < 7 || host.len() > 15 || !super::tokens::all_digits_or_dots(host) {
+        return None;
+    }
+    let port = match port_part {
+        b"*" => None,
+        p => Some(parse_port(p)?),
+    };
+    let flags = if host == b"0.0.0.0" { flags::WILDCARD } else { 0 };
+    Some(Endpoint { addr: host, port, scope: b"", flags, family: Family::V4 })
+}
+
+#[inline]
+fn parse_endpoint_slow(tok: &[u8]) -> Option<Endpoint<'_>> {
     if tok.is_empty() {
         return None;
     }

@@ -188,7 +188,9 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     if raw.first() == Some(&b'\t') && st.after_row {
         return Line::Continuation;
     }
-    let line = trim_end(raw);
+    // No trim here: the tokenizer treats `\r` and padding as blanks, and
+    // the paths that need a trimmed line trim it themselves.
+    let line = raw;
     let Some(&first) = line.first() else {
         return Line::Structure(Structure::Blank);
     };
@@ -211,6 +213,7 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     };
     match st.section {
         Section::Unix | Section::Other => {
+            let body = trim_end(body);
             // Only a new section title leaves an ignored section.
             if let Some(l) = title_line(body, st) {
                 return l;
@@ -234,6 +237,8 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     if let Some(l) = row_line(body, t0, after0, st) {
         return l;
     }
+    // Not a row: the rest matches whole lines, so drop padding and `\r`.
+    let body = trim_end(body);
     if let Some(ts) = timestamp::parse_timestamp_line(body) {
         return Line::Structure(Structure::Timestamp(ts));
     }
@@ -310,8 +315,15 @@ fn row_line<'a>(body: &'a [u8], t0: &'a [u8], after0: &'a [u8], st: &LineState) 
         return None;
     }
     if c.is_ascii_uppercase() {
-        if crate::model::TcpState::from_word(t0).is_some() && !matches!(t0, b"CLOSED" | b"LISTENING") {
-            return Some(ss_row(body, forced));
+        if let Some(state) = crate::model::TcpState::from_word(t0) {
+            // BSD and Windows spellings never start an ss row.
+            if !matches!(t0, b"CLOSED" | b"LISTENING") {
+                let line = match ss::parse_after_state(crate::model::Proto::Tcp, t0, state, after0) {
+                    Ok(r) => check_forced(Line::Socket(r), forced),
+                    Err(e) => Line::Rejected(e),
+                };
+                return Some(line);
+            }
         }
         if t0 == b"TCP" || t0 == b"UDP" {
             // Windows rows (ss -s rows are `TCP:` or `TCP\t 3 …`).
@@ -375,7 +387,10 @@ fn check_forced(line: Line<'_>, forced: Option<TableFormat>) -> Line<'_> {
 
 /// `src=` among the first tokens marks a conntrack entry.
 fn has_ct_fields(after0: &[u8]) -> bool {
-    memchr::memmem::find(&after0[..after0.len().min(200)], b" src=").is_some()
+    let probe = &after0[..after0.len().min(200)];
+    // One SIMD byte search rules out socket rows (they have no '='); only
+    // then build a substring search.
+    memchr::memchr(b'=', probe).is_some() && memchr::memmem::find(probe, b" src=").is_some()
 }
 
 /// Titles that switch the netstat section.

@@ -67,10 +67,10 @@ pub enum SsRow<'a> {
 #[inline(always)]
 pub fn parse_row(line: &[u8]) -> Result<SsRow<'_>, RejectReason> {
     let (t0, rest) = split_token(line).ok_or(RejectReason::Empty)?;
-    let (proto, state_tok, rest) = if let Some(s) = ss_state(t0) {
-        let _ = s;
-        (Proto::Tcp, t0, rest)
-    } else if let Some(n) = netid(t0) {
+    if let Some(s) = ss_state(t0) {
+        return parse_after_state(Proto::Tcp, t0, s, rest).map(SsRow::Socket);
+    }
+    let (proto, state_tok, rest) = if let Some(n) = netid(t0) {
         let (t1, rest) = split_token(rest).ok_or(RejectReason::TooFewColumns)?;
         if ss_state(t1).is_none() {
             return Err(RejectReason::BadState);
@@ -88,8 +88,19 @@ pub fn parse_row(line: &[u8]) -> Result<SsRow<'_>, RejectReason> {
     } else {
         return Err(RejectReason::BadState);
     };
-    let state_word = state_tok;
-    let mut state = ss_state(state_word).unwrap_or(TcpState::Unknown);
+    let state = ss_state(state_tok).unwrap_or(TcpState::Unknown);
+    parse_after_state(proto, state_tok, state, rest).map(SsRow::Socket)
+}
+
+/// The rest of a row once its protocol and state are known (the line
+/// classifier has already read the first token; it is not read twice).
+#[inline(always)]
+pub fn parse_after_state<'a>(
+    proto: Proto,
+    state_word: &'a [u8],
+    mut state: TcpState,
+    rest: &'a [u8],
+) -> Result<SocketRecord<'a>, RejectReason> {
     if proto != Proto::Tcp && proto != Proto::Mptcp && proto != Proto::Sctp {
         // Datagram sockets: UNCONN = unconnected, ESTAB = connected.
         if state == TcpState::Close {
@@ -99,9 +110,6 @@ pub fn parse_row(line: &[u8]) -> Result<SsRow<'_>, RejectReason> {
         // ss prints TCP_CLOSE as UNCONN.
         state = TcpState::Close;
     }
-
-    // Queues; a too-narrow column can glue them (`LISTEN0`), handled above
-    // for Netid only: a glued state+queue is rare enough to reject loudly.
     let (rq, rest) = split_token(rest).ok_or(RejectReason::TooFewColumns)?;
     let (sq, rest) = split_token(rest).ok_or(RejectReason::TooFewColumns)?;
     let recv_q = parse_u64(rq).ok_or(RejectReason::BadQueue)?;
@@ -126,8 +134,11 @@ pub fn parse_row(line: &[u8]) -> Result<SsRow<'_>, RejectReason> {
         remote,
         ..Default::default()
     };
-    read_tail(trim_end(tail), &mut rec);
-    Ok(SsRow::Socket(rec))
+    // Most `ss -tan` rows end in padding only.
+    if !super::tokens::skip_ws(tail).is_empty() {
+        read_tail(trim_end(tail), &mut rec);
+    }
+    Ok(rec)
 }
 
 /// `tcpESTAB` → (tcp, ESTAB).

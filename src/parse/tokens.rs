@@ -12,30 +12,93 @@ use nom::{Err, IResult};
 /// Result type of every line-level parser.
 pub type PResult<'a, O> = IResult<&'a [u8], O>;
 
-/// Space or tab: the only separators socket tables use.
+/// Space or tab — the separators socket tables use — and the `\r` of CRLF
+/// files, so a row's last token never carries it.
 #[inline(always)]
 pub fn is_ws(b: u8) -> bool {
-    b == b' ' || b == b'\t'
+    b == b' ' || b == b'\t' || b == b'\r'
 }
 
-/// Skips leading blanks.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// 0x80 in every byte of `x` that is zero, exactly (no false positives,
+/// unlike the classic has-zero trick).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOWS).wrapping_add(LOWS)) | x | LOWS)
+}
+
+/// 0x80 in every byte that is a space, a tab or a CR ([`is_ws`]).
+#[inline(always)]
+fn blank_bytes(x: u64) -> u64 {
+    zero_bytes(x ^ (ONES * b' ' as u64)) | zero_bytes(x ^ (ONES * b'\t' as u64)) | zero_bytes(x ^ (ONES * b'\r' as u64))
+}
+
+/// True if every byte is an ASCII digit or `.` (an IPv4 literal), eight
+/// bytes at a time.
+#[inline(always)]
+pub fn all_digits_or_dots(s: &[u8]) -> bool {
+    let mut n = 0;
+    while let Some(x) = load8(s, n) {
+        // A byte is a digit iff (b | 0x80) - 0x30 keeps the high bit and
+        // b + 0x46 (b ≤ 0x39) does not set it; '.' is tested exactly.
+        let digit = ((x | HIGHS).wrapping_sub(ONES * 0x30)) & !((x & LOWS).wrapping_add(ONES * 0x46)) & !x & HIGHS;
+        let dot = zero_bytes(x ^ (ONES * b'.' as u64));
+        if (digit | dot) != HIGHS {
+            return false;
+        }
+        n += 8;
+    }
+    s[n..].iter().all(|&b| b.is_ascii_digit() || b == b'.')
+}
+
+#[inline(always)]
+fn load8(s: &[u8], i: usize) -> Option<u64> {
+    s.get(i..i + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
+}
+
+/// Skips leading blanks. Eight bytes at a time: `ss` pads its columns with
+/// long runs of spaces, and a byte loop mispredicts at every run's end.
 #[inline(always)]
 pub fn skip_ws(i: &[u8]) -> &[u8] {
     let mut n = 0;
+    while let Some(x) = load8(i, n) {
+        let non_blank = !blank_bytes(x) & HIGHS;
+        if non_blank != 0 {
+            return &i[n + (non_blank.trailing_zeros() / 8) as usize..];
+        }
+        n += 8;
+    }
     while n < i.len() && is_ws(i[n]) {
         n += 1;
     }
     &i[n..]
 }
 
+/// Length of the leading run of non-blank bytes.
+#[inline(always)]
+fn token_len(i: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(x) = load8(i, n) {
+        let blank = blank_bytes(x);
+        if blank != 0 {
+            return n + (blank.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while n < i.len() && !is_ws(i[n]) {
+        n += 1;
+    }
+    n
+}
+
 /// One whitespace-delimited token, leading blanks skipped.
 #[inline]
 pub fn token(i: &[u8]) -> PResult<'_, &[u8]> {
     let i = skip_ws(i);
-    let mut n = 0;
-    while n < i.len() && !is_ws(i[n]) {
-        n += 1;
-    }
+    let n = token_len(i);
     if n == 0 {
         return Err(Err::Error(Error::new(i, ErrorKind::Eof)));
     }
@@ -88,15 +151,24 @@ pub fn is_hex(t: &[u8]) -> bool {
 
 /// Strips a trailing `\r` (CRLF files) and trailing blanks.
 #[inline]
-pub fn trim_end(mut line: &[u8]) -> &[u8] {
-    while let [rest @ .., last] = line {
-        if *last == b'\r' || is_ws(*last) {
-            line = rest;
-        } else {
-            break;
+pub fn trim_end(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    // Eight bytes at a time over long padding (ss pads its last column).
+    while end >= 8 {
+        let x = u64::from_le_bytes(line[end - 8..end].try_into().unwrap_or([0; 8]));
+        let blank = blank_bytes(x);
+        let keep = !blank & HIGHS;
+        if keep != 0 {
+            // The highest non-blank byte ends the line.
+            end = end - 8 + (7 - (keep.leading_zeros() / 8) as usize) + 1;
+            return &line[..end];
         }
+        end -= 8;
     }
-    line
+    while end > 0 && matches!(line[end - 1], b' ' | b'\t' | b'\r') {
+        end -= 1;
+    }
+    &line[..end]
 }
 
 /// Splits off the first token; returns `(token, rest)` with `rest` not yet
@@ -140,6 +212,50 @@ mod tests {
         assert_eq!(parse_port(b"65535"), Some(65535));
         assert_eq!(parse_port(b"65536"), None);
         assert_eq!(parse_port(b"-1"), None);
+    }
+
+    #[test]
+    fn word_at_a_time_scans_agree_with_byte_loops() {
+        let cases: &[&[u8]] = &[
+            b"", b" ", b"abc", b"   abc  def   ", b"\t\t  x", b"0123456789abcdef  ", b"                 tail",
+            b"ESTAB      0      0           10.0.4.21:34770      10.1.2.13:5432        ",
+            b"x\r", b"x \r\r  ", b"\r", b"a\x80\xff b", b"\x00\x00\x00\x00\x00\x00\x00\x00 z",
+        ];
+        for c in cases {
+            let slow_skip = c.iter().position(|b| !is_ws(*b)).unwrap_or(c.len());
+            assert_eq!(skip_ws(c).len(), c.len() - slow_skip, "{c:?}");
+            assert!(is_ws(b'\r'));
+            let rest = &c[slow_skip..];
+            let slow_tok = rest.iter().position(|b| is_ws(*b)).unwrap_or(rest.len());
+            assert_eq!(token_len(rest), slow_tok, "{c:?}");
+            let slow_end = c.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\r')).map_or(0, |p| p + 1);
+            assert_eq!(trim_end(c), &c[..slow_end], "{c:?}");
+        }
+        // Every alignment of a padded row.
+        let row = b"LISTEN 0      128           0.0.0.0:22           0.0.0.0:*           ";
+        for a in 0..row.len() {
+            let c = &row[a..];
+            let slow_skip = c.iter().position(|b| !is_ws(*b)).unwrap_or(c.len());
+            assert_eq!(skip_ws(c).len(), c.len() - slow_skip);
+            let slow_end = c.iter().rposition(|b| !is_ws(*b)).map_or(0, |p| p + 1);
+            assert_eq!(trim_end(c).len(), slow_end);
+        }
+    }
+
+    #[test]
+    fn digit_dot_classifier_is_exact_for_every_byte() {
+        for b in 0..=255u8 {
+            let want = b.is_ascii_digit() || b == b'.';
+            let mut s = *b"12345678";
+            for pos in 0..8 {
+                s[pos] = b;
+                assert_eq!(all_digits_or_dots(&s), want, "byte {b:#x} at {pos}");
+                s[pos] = b'1';
+            }
+        }
+        assert!(all_digits_or_dots(b"192.168.100.200"));
+        assert!(!all_digits_or_dots(b"192.168.100.20a"));
+        assert!(all_digits_or_dots(b""));
     }
 
     #[test]
