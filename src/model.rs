@@ -92,7 +92,7 @@ impl TcpState {
         use TcpState::*;
         // Runs on every row: compare the word as one integer (up to 16
         // bytes packed with its length) instead of a chain of memcmp calls.
-        let Some(k) = pack(w) else { return Option::None };
+        let k = pack(w)?;
         const T: [(u128, TcpState); 29] = [
             (pack_const(b"ESTAB"), Established),
             (pack_const(b"ESTABLISHED"), Established),

@@ -50,7 +50,8 @@ pub fn peak_and_last(v: &SourceView<'_>) -> (Vec<&'static str>, Vec<StateRow>) {
     if v.peak != v.last {
         picks.insert(0, ("peak", v.peak));
     }
-    let dists: Vec<(String, u64, Vec<(&'static str, u64)>)> = picks
+    type Labelled = (String, u64, Vec<(&'static str, u64)>);
+    let dists: Vec<Labelled> = picks
         .iter()
         .map(|(what, i)| {
             let (s, k) = v.snaps[*i];

@@ -14,7 +14,6 @@ use askama::Template;
 use rayon::prelude::*;
 
 use crate::analysis::{self, thousands, Analysis, SourceView};
-use crate::detail::Direction;
 use crate::model::Kind;
 use crate::render::chart::{self, Chart, ChartKind, TimeAxis};
 
@@ -195,18 +194,25 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
     Ok(page)
 }
 
-/// Per host: its main socket capture and its main conntrack capture.
+/// Per host: every capture loop (more than one snapshot), and otherwise
+/// its largest single socket and conntrack capture.
 fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
     let mut out = Vec::new();
     for h in a.hosts() {
         for conntrack in [false, true] {
-            let best = a
+            let mine: Vec<(usize, &SourceView)> = a
                 .views
                 .iter()
                 .enumerate()
                 .filter(|(_, v)| v.host == h && (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
-                .max_by_key(|(i, v)| (v.snaps.len(), v.last().1.total, std::cmp::Reverse(*i)));
-            out.extend(best.map(|(i, _)| i));
+                .collect();
+            let loops: Vec<usize> = mine.iter().filter(|(_, v)| v.snaps.len() > 1).map(|(i, _)| *i).collect();
+            if loops.is_empty() {
+                let best = mine.iter().max_by_key(|(i, v)| (v.last().1.total, std::cmp::Reverse(*i)));
+                out.extend(best.map(|(i, _)| *i));
+            } else {
+                out.extend(loops);
+            }
         }
     }
     out
@@ -327,7 +333,11 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                 if featured && which == "last" && h.title == "Top remote addresses" {
                     charts.push(Chart {
                         title: format!("Top remote addresses at snapshot {}", snap.index),
-                        subtitle: format!("{subtitle} · top {} of {} peers", h.rows.len(), thousands(kind.remote_distinct)),
+                        subtitle: format!(
+                            "{subtitle} · top {} peer/direction pairs of {} distinct peers",
+                            h.rows.len(),
+                            thousands(kind.remote_distinct)
+                        ),
                         kind: ChartKind::Hotspots {
                             rows: h
                                 .rows
@@ -346,8 +356,8 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
             }
         }
         if let Some(d) = &lk.detail {
-            if let Some(pu) = analysis::ephemeral::port_use(lk, v.port_range) {
-                if !pu.rows.is_empty() {
+            if let Some(pu) = analysis::ephemeral::port_use(lk, v.port_range)
+                && !pu.rows.is_empty() {
                     let size = pu.size();
                     let mut t = TableOut::new(
                         format!(
@@ -388,7 +398,6 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                         });
                     }
                 }
-            }
             if !d.listeners.is_empty() {
                 let mut t = TableOut::new(
                     format!("Listening sockets at snapshot {}", ls.index),
@@ -555,7 +564,7 @@ fn fleet(a: &Analysis<'_>) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
         .enumerate()
         .map(|(i, mut c)| {
             if let ChartKind::Heatmap { rows, .. } = &c.kind {
-                c.height = (180 + 24 * rows.len().min(FLEET_ROWS) as u32).max(320);
+                c.height = (170 + 30 * rows.len().min(FLEET_ROWS) as u32).max(240);
             }
             render_chart(c, &format!("fleet-{i}"))
         })
@@ -644,7 +653,3 @@ pub fn write(page: &ReportPage, summary_json: &[u8], dir: &Path, force: bool) ->
     Ok(())
 }
 
-#[allow(dead_code)]
-fn _direction_used(d: Direction) -> &'static str {
-    d.name()
-}

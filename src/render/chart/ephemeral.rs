@@ -4,15 +4,15 @@
 //! labelled vertical lines at 50% and 80% of the range and at its size.
 
 use plotters::style::RGBColor;
-use plotters::style::text_anchor::{HPos, VPos};
 
 use super::Head;
 use super::format::{percent, thousands};
-use super::layout::{HBar, HBars, PAD, Rect, VALUE_SIZE, legend, legend_height};
+use super::layout::{HBar, HBars, PAD, Rect, Rule, legend, legend_height};
 use super::palette::state_color;
-use super::scene::{Scene, Text, text_height};
+use super::scene::Scene;
 
-/// Threshold lines: share of the range, label prefix, colour, dashed.
+/// Reference lines: share of the range, label (the range line adds the
+/// size), colour, dashed.
 const LINES: [(f64, &str, RGBColor, bool); 3] = [
     (0.5, "50%", RGBColor(0xB8, 0x8A, 0x00), true),
     (0.8, "80%", RGBColor(0xE0, 0x6C, 0x00), true),
@@ -21,7 +21,8 @@ const LINES: [(f64, &str, RGBColor, bool); 3] = [
 
 pub(super) fn draw(scene: &mut Scene, head: &Head, rows: &[(String, u64, u64)], range_size: u64) {
     if rows.iter().all(|(_, total, _)| *total == 0) {
-        let reason = if rows.is_empty() { "no destinations to show" } else { "no sockets on any destination" };
+        let reason =
+            if rows.is_empty() { "no destinations to show" } else { "no sockets on any destination" };
         head.no_data(scene, reason);
         return;
     }
@@ -30,18 +31,17 @@ pub(super) fn draw(scene: &mut Scene, head: &Head, rows: &[(String, u64, u64)], 
     let other_color = state_color("ESTABLISHED");
     let tw_sum: u64 = rows.iter().map(|(_, t, tw)| (*tw).min(*t)).sum();
     let other_sum: u64 = rows.iter().map(|(_, t, tw)| t - (*tw).min(*t)).sum();
-    let entries: Vec<(String, RGBColor)> = [("TIME_WAIT", tw_sum, tw_color), ("other states", other_sum, other_color)]
-        .into_iter()
-        .filter(|(_, n, _)| *n > 0)
-        .map(|(l, _, c)| (l.to_string(), c))
-        .collect();
+    let entries: Vec<(String, RGBColor)> =
+        [("TIME_WAIT", tw_sum, tw_color), ("other states", other_sum, other_color)]
+            .into_iter()
+            .filter(|(_, n, _)| *n > 0)
+            .map(|(l, _, c)| (l.to_string(), c))
+            .collect();
 
     let (x0, x1) = (PAD, scene.width - PAD);
     let legend_h = legend_height(&entries, x0, x1);
-    // A strip over the bars for the threshold line labels.
-    let strip = if range_size > 0 { text_height(VALUE_SIZE) + 8 } else { 0 };
     let top_ticks = rows.len() > 15;
-    let chrome = legend_h + 6 + strip + HBars::chrome_height(top_ticks);
+    let chrome = legend_h + 6 + HBars::chrome_height(top_ticks, range_size > 0);
     let (header, shown) = super::hotspots::fit_rows(scene, head, rows.len(), chrome);
     let top = header.draw(scene);
     legend(scene, &entries, x0, top, x1);
@@ -55,42 +55,31 @@ pub(super) fn draw(scene: &mut Scene, head: &Head, rows: &[(String, u64, u64)], 
             } else {
                 thousands(*total)
             };
-            HBar { label: label.clone(), segments: vec![(tw, tw_color), (total - tw, other_color)], end_label }
+            HBar {
+                label: label.clone(),
+                segments: vec![(tw, tw_color), (total - tw, other_color)],
+                end_label,
+            }
         })
         .collect();
-    let x_title = if range_size > 0 {
-        format!("local ports in use (of {})", thousands(range_size))
+    let (x_title, rules) = if range_size > 0 {
+        let rules: Vec<Rule> = LINES
+            .iter()
+            .map(|&(share, name, color, dashed)| Rule {
+                value: range_size as f64 * share,
+                label: if share == 1.0 {
+                    format!("{name} {}", thousands(range_size))
+                } else {
+                    name.to_string()
+                },
+                color,
+                dashed,
+            })
+            .collect();
+        (format!("local ports in use (of {})", thousands(range_size)), rules)
     } else {
-        "local ports in use (range size unknown)".to_string()
+        ("local ports in use (range size unknown)".to_string(), Vec::new())
     };
-    let area = Rect { x0, y0: top + legend_h + 6 + strip, x1, y1: scene.height - PAD + 4 };
-    let spec = HBars { area, rows: &bars, x_title: &x_title, axis_min: range_size as f64, label_share: 0.42, top_ticks };
-    let layout = spec.draw(scene);
-    if range_size == 0 {
-        return;
-    }
-
-    let label_y = area.y0 - strip / 2;
-    // Right to left, so when lines crowd together (a huge outlier squeezing
-    // the range) the range label wins over the 80% and 50% ones.
-    let mut left_limit = i32::MAX;
-    for (share, name, color, dashed) in LINES.into_iter().rev() {
-        let x = layout.scale.map(range_size as f64 * share);
-        let (from, to) = ((x, area.y0), (x, layout.plot.y1));
-        if dashed {
-            scene.dashed(from, to, color, 2, 6, 4);
-        } else {
-            scene.line(from, to, color, 2);
-        }
-        let text = if share == 1.0 { format!("{name} {}", thousands(range_size)) } else { name.to_string() };
-        let mut label = Text::new(text, (x, label_y), VALUE_SIZE, color).anchor(HPos::Center, VPos::Center).bold();
-        let (_, _, r, _) = label.bbox();
-        // Keep the label inside the chart: slide it left off the edge.
-        label.at.0 -= (r - (scene.width - PAD)).max(0);
-        let (l, _, r, _) = label.bbox();
-        if r + 6 <= left_limit {
-            left_limit = l;
-            scene.text(label);
-        }
-    }
+    let area = Rect { x0, y0: top + legend_h + 6, x1, y1: scene.height - PAD + 4 };
+    HBars { area, rows: &bars, x_title: &x_title, rules: &rules, label_share: 0.42, top_ticks }.draw(scene);
 }

@@ -6,7 +6,7 @@ pub(super) fn thousands(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -28,12 +28,13 @@ pub(super) fn tick(v: f64) -> String {
 /// `1234` → `"1.2k"`, `12345678` → `"12M"`: for labels that do not fit in
 /// full. Values below 1,000 stay exact.
 pub(super) fn compact(v: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(1_000_000_000_000, "T"), (1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")];
+    const UNITS: [(u64, &str); 4] =
+        [(1_000_000_000_000, "T"), (1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")];
     for (scale, unit) in UNITS {
         if v >= scale {
             let x = v as f64 / scale as f64;
             // One decimal only while it carries information (1.2k, not 120.0k).
-            return if x < 10.0 && v % scale != 0 {
+            return if x < 10.0 && !v.is_multiple_of(scale) {
                 format!("{:.1}{unit}", (x * 10.0).floor() / 10.0)
             } else {
                 format!("{}{unit}", x.floor() as u64)

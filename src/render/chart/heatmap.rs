@@ -14,8 +14,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::Head;
 use super::format::{compact, thousands};
 use super::layout::{
-    AXIS_TITLE_SIZE, Header, INK, LABEL_SIZE, MIN_ROW_PITCH, MUTED, PAD, Rect, TICK_INK, TICK_SIZE, fit_count,
-    fit_label, nice_ticks,
+    AXIS_TITLE_SIZE, Header, INK, LABEL_SIZE, MIN_ROW_PITCH, MUTED, PAD, Rect, TICK_INK, TICK_SIZE,
+    fit_count, fit_label, nice_ticks,
 };
 use super::palette::{ZERO_CELL, sequential, text_on};
 use super::scene::{Scene, Text, text_height, text_width};
@@ -42,19 +42,17 @@ pub(super) fn draw(
     let cell = |r: usize, c: usize| values.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0);
     let any = (0..rows.len()).any(|r| (0..columns.len()).any(|c| cell(r, c) > 0));
     if !any {
-        let reason = if rows.is_empty() || columns.is_empty() { "no rows or columns" } else { "every value is zero" };
+        let reason =
+            if rows.is_empty() || columns.is_empty() { "no rows or columns" } else { "every value is zero" };
         head.no_data(scene, reason);
         return;
     }
 
     // Horizontal frame: row labels | cells | colour bar.
-    let label_w = rows
-        .iter()
-        .map(|r| text_width(r, LABEL_SIZE, false))
-        .max()
-        .unwrap_or(0)
-        .min(scene.width * 28 / 100);
-    let max_all = (0..rows.len()).flat_map(|r| (0..columns.len()).map(move |c| (r, c))).map(|(r, c)| cell(r, c));
+    let label_w =
+        rows.iter().map(|r| text_width(r, LABEL_SIZE, false)).max().unwrap_or(0).min(scene.width * 28 / 100);
+    let max_all =
+        (0..rows.len()).flat_map(|r| (0..columns.len()).map(move |c| (r, c))).map(|(r, c)| cell(r, c));
     let max_all = max_all.max().unwrap_or(0);
     let bar_region =
         BAR_W + 6 + text_width(&thousands(max_all), TICK_SIZE, false) + 12 + text_height(AXIS_TITLE_SIZE) + 4;
@@ -81,10 +79,17 @@ pub(super) fn draw(
 
     // Column labels: across when they fit, else upright (every k-th one
     // when even upright text is thicker than a column).
-    let widest = merged.iter().map(|(l, _)| text_width(l, LABEL_SIZE, false)).max().unwrap_or(0);
-    let upright = f64::from(widest) > col_w - 6.0;
-    let col_label_size = if upright { LABEL_SIZE.min(col_w.max(9.0)) } else { LABEL_SIZE };
-    let every = if upright { ((f64::from(text_height(col_label_size)) + 4.0) / col_w).ceil().max(1.0) as usize } else { 1 };
+    let widest_at = |size: f64| merged.iter().map(|(l, _)| text_width(l, size, false)).max().unwrap_or(0);
+    let fits_across = |size: f64| f64::from(widest_at(size)) <= col_w - 6.0;
+    let across_size = [LABEL_SIZE, 12.0].into_iter().find(|&size| fits_across(size));
+    let upright = across_size.is_none();
+    let col_label_size = across_size.unwrap_or_else(|| LABEL_SIZE.min(col_w.max(9.0)));
+    let widest = widest_at(col_label_size);
+    let every = if upright {
+        ((f64::from(text_height(col_label_size)) + 4.0) / col_w).ceil().max(1.0) as usize
+    } else {
+        1
+    };
     let max_upright = 140;
     let col_labels_h = if upright { widest.min(max_upright) + 10 } else { text_height(LABEL_SIZE) + 10 };
 
@@ -96,7 +101,8 @@ pub(super) fn draw(
     let mut header = head.header(scene, &notes);
     let mut shown = rows.len().min(fits(&header));
     if shown < rows.len() {
-        let note = |k: usize| format!("showing the top {k} of {} rows by total", thousands(rows.len() as u64));
+        let note =
+            |k: usize| format!("showing the top {k} of {} rows by total", thousands(rows.len() as u64));
         let first = head.header(scene, &[notes.clone(), vec![note(shown)]].concat());
         shown = shown.min(fits(&first));
         notes.push(note(shown));
@@ -144,7 +150,9 @@ pub(super) fn draw(
                 let text = fit_count(v, room, value_size);
                 if text_width(&text, value_size, false) <= room {
                     let at = ((x0 + x1 - gap) / 2, y0 + (pitch - gap) / 2);
-                    scene.text(Text::new(text, at, value_size, text_on(fill)).anchor(HPos::Center, VPos::Center));
+                    scene.text(
+                        Text::new(text, at, value_size, text_on(fill)).anchor(HPos::Center, VPos::Center),
+                    );
                 }
             }
         }
@@ -164,9 +172,12 @@ pub(super) fn draw(
         let cx = (col_x(c) + col_x(c + 1) - gap) / 2;
         let text = if upright {
             let (short, full) = fit_label(label, max_upright, col_label_size);
-            Text::new(short, (cx, plot.y0 - 6), col_label_size, INK).anchor(HPos::Left, VPos::Center).vertical().tooltip(full)
+            Text::new(short, (cx, plot.y0 - 6), col_label_size, INK)
+                .anchor(HPos::Left, VPos::Center)
+                .vertical()
+                .tooltip(full)
         } else {
-            Text::new(label, (cx, plot.y0 - 6), LABEL_SIZE, INK).anchor(HPos::Center, VPos::Bottom)
+            Text::new(label, (cx, plot.y0 - 6), col_label_size, INK).anchor(HPos::Center, VPos::Bottom)
         };
         scene.text(text);
     }
@@ -182,11 +193,7 @@ struct Scale {
 
 impl Scale {
     fn position(&self, v: u64) -> f64 {
-        if self.log {
-            (v as f64).ln_1p() / (self.max as f64).ln_1p()
-        } else {
-            v as f64 / self.max as f64
-        }
+        if self.log { (v as f64).ln_1p() / (self.max as f64).ln_1p() } else { v as f64 / self.max as f64 }
     }
 
     /// Values to label on the colour bar.
@@ -221,10 +228,16 @@ fn colour_bar(scene: &mut Scene, scale: &Scale, x: i32, y0: i32, plot_h: i32, ca
     for v in marks.into_iter().rev() {
         let y = y1 - (scale.position(v) * f64::from(bar_h)).round() as i32;
         // Skip a tick whose label would touch the one above it.
-        if last_y - y < text_height(TICK_SIZE) + 4 && last_y != i32::MAX {
+        if last_y != i32::MAX && (y - last_y).abs() < text_height(TICK_SIZE) + 4 {
             continue;
         }
-        let label = if v == scale.max { thousands(v) } else if scale.log { compact(v) } else { thousands(v) };
+        let label = if v == scale.max {
+            thousands(v)
+        } else if scale.log {
+            compact(v)
+        } else {
+            thousands(v)
+        };
         scene.line((x + BAR_W, y), (x + BAR_W + 4, y), MUTED, 1);
         let text = Text::new(label, (x + BAR_W + 6, y), TICK_SIZE, TICK_INK);
         label_right = label_right.max(text.bbox().2);

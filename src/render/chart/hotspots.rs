@@ -26,7 +26,8 @@ pub(super) fn draw(scene: &mut Scene, head: &Head, rows: &[Row], x_label: &str) 
     let legend_h = legend_height(&entries, x0, x1);
 
     let top_ticks = rows.len() > 15;
-    let (header, shown) = fit_rows(scene, head, rows.len(), legend_h + 6 + HBars::chrome_height(top_ticks));
+    let (header, shown) =
+        fit_rows(scene, head, rows.len(), legend_h + 6 + HBars::chrome_height(top_ticks, false));
     let top = header.draw(scene);
     legend(scene, &entries, x0, top, x1);
 
@@ -42,7 +43,7 @@ pub(super) fn draw(scene: &mut Scene, head: &Head, rows: &[Row], x_label: &str) 
         })
         .collect();
     let area = Rect { x0, y0: top + legend_h + 6, x1, y1: scene.height - PAD + 4 };
-    HBars { area, rows: &bars, x_title: x_label, axis_min: 0.0, label_share: 0.4, top_ticks }.draw(scene);
+    HBars { area, rows: &bars, x_title: x_label, rules: &[], label_share: 0.4, top_ticks }.draw(scene);
 }
 
 /// The distinct states with a non-zero count, in canonical stacking order

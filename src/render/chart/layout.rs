@@ -3,8 +3,8 @@
 //! scales with grid and tick labels, and the two bar layouts most charts
 //! are made of (horizontal labelled bars, vertical category bars).
 
-use plotters::style::RGBColor;
 use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{RGBColor, WHITE};
 
 use super::format::{compact, thousands, tick, truncate_end, truncate_middle};
 use super::scene::{Scene, Text, text_height, text_width};
@@ -195,13 +195,28 @@ pub(super) fn legend(scene: &mut Scene, entries: &[(String, RGBColor)], x0: i32,
 pub(super) fn no_data(scene: &mut Scene, title: &str, subtitle: &str, reason: &str) {
     let top = Header::new(scene.width, title, subtitle, &[]).draw(scene);
     let body = Rect { x0: PAD, y0: top + 8, x1: scene.width - PAD, y1: scene.height - PAD };
-    let corners = vec![(body.x0, body.y0), (body.x1, body.y0), (body.x1, body.y1), (body.x0, body.y1), (body.x0, body.y0)];
+    let corners = vec![
+        (body.x0, body.y0),
+        (body.x1, body.y0),
+        (body.x1, body.y1),
+        (body.x0, body.y1),
+        (body.x0, body.y0),
+    ];
     scene.path(corners, GRID, 1);
-    scene.text(Text::new("No data", (body.cx(), body.cy() - 12), 20.0, MUTED).anchor(HPos::Center, VPos::Center).bold());
+    scene.text(
+        Text::new("No data", (body.cx(), body.cy() - 12), 20.0, MUTED)
+            .anchor(HPos::Center, VPos::Center)
+            .bold(),
+    );
     let reason_short = truncate_end(reason, body.w() - 20, |s| text_width(s, SUBTITLE_SIZE, false));
     scene.text(
-        Text::new(reason_short.as_deref().unwrap_or(reason), (body.cx(), body.cy() + 16), SUBTITLE_SIZE, MUTED)
-            .anchor(HPos::Center, VPos::Center),
+        Text::new(
+            reason_short.as_deref().unwrap_or(reason),
+            (body.cx(), body.cy() + 16),
+            SUBTITLE_SIZE,
+            MUTED,
+        )
+        .anchor(HPos::Center, VPos::Center),
     );
 }
 
@@ -222,7 +237,11 @@ impl Linear {
     }
     pub fn map_f(&self, v: f64) -> f64 {
         let span = self.d1 - self.d0;
-        if span == 0.0 { (self.r0 + self.r1) / 2.0 } else { self.r0 + (v - self.d0) / span * (self.r1 - self.r0) }
+        if span == 0.0 {
+            (self.r0 + self.r1) / 2.0
+        } else {
+            self.r0 + (v - self.d0) / span * (self.r1 - self.r0)
+        }
     }
     pub fn map(&self, v: f64) -> i32 {
         self.map_f(v).round() as i32
@@ -247,19 +266,20 @@ impl Ticks {
     }
 }
 
-/// A 1, 2 or 5 × 10ⁿ step near `raw`; at least 1 when `integer` (counts
-/// never get fractional ticks).
+/// The 1, 2 or 5 × 10ⁿ step nearest to `raw`; at least 1 when `integer`
+/// (counts never get fractional ticks).
 pub(super) fn nice_step(raw: f64, integer: bool) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
         return 1.0;
     }
     let magnitude = 10f64.powf(raw.log10().floor());
     let f = raw / magnitude;
-    let nice = if f <= 1.0 {
+    // Nearest rather than next: the tick count stays near the target.
+    let nice = if f < 1.5 {
         1.0
-    } else if f <= 2.0 {
+    } else if f < 3.0 {
         2.0
-    } else if f <= 5.0 {
+    } else if f < 7.0 {
         5.0
     } else {
         10.0
@@ -268,19 +288,32 @@ pub(super) fn nice_step(raw: f64, integer: bool) -> f64 {
     if integer { step.max(1.0) } else { step }
 }
 
-/// Ticks from 0 to a rounded upper bound ≥ `data_max`, about `target` of
-/// them. Callers fold their headroom (for value labels) into `data_max`.
-pub(super) fn nice_ticks(data_max: f64, target: usize) -> Ticks {
+/// Ticks from 0 to the tightest round upper bound ≥ `data_max` that needs
+/// at most `max_intervals` steps of 1, 2, 2.5 or 5 × 10ⁿ (whole numbers
+/// only). Callers fold their headroom (for value labels) into `data_max`.
+pub(super) fn nice_ticks(data_max: f64, max_intervals: usize) -> Ticks {
     let data_max = if data_max.is_finite() && data_max > 0.0 { data_max } else { 1.0 };
-    let step = nice_step(data_max / target.max(1) as f64, true);
-    let upper = ((data_max / step) - 1e-9).ceil().max(1.0) * step;
-    Ticks { upper, step }
+    let max_intervals = max_intervals.max(1) as f64;
+    let mut magnitude = 10f64.powf((data_max / max_intervals).log10().floor()).max(1.0);
+    loop {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * magnitude;
+            if step.fract() != 0.0 {
+                continue;
+            }
+            let intervals = (data_max / step - 1e-9).ceil().max(1.0);
+            if intervals <= max_intervals {
+                return Ticks { upper: intervals * step, step };
+            }
+        }
+        magnitude *= 10.0;
+    }
 }
 
 /// How many ticks fit along `length` pixels when each label needs `label`
-/// pixels (plus room to breathe), between 2 and `max`.
+/// pixels (plus room to breathe), between 3 and `max`.
 pub(super) fn tick_target(length: i32, label: i32, max: usize) -> usize {
-    ((length / (label + 36).max(1)) as usize).clamp(2, max)
+    ((length / (label + 36).max(1)) as usize).clamp(3, max)
 }
 
 /// Value axis along y: horizontal grid lines across `plot` and tick labels
@@ -291,7 +324,9 @@ pub(super) fn y_axis(scene: &mut Scene, plot: Rect, scale: &Linear, ticks: &Tick
         if v > 0.0 {
             scene.line((plot.x0, y), (plot.x1, y), GRID, 1);
         }
-        scene.text(Text::new(tick(v), (plot.x0 - 8, y), TICK_SIZE, TICK_INK).anchor(HPos::Right, VPos::Center));
+        scene.text(
+            Text::new(tick(v), (plot.x0 - 8, y), TICK_SIZE, TICK_INK).anchor(HPos::Right, VPos::Center),
+        );
     }
 }
 
@@ -303,21 +338,23 @@ pub(super) fn baseline(scene: &mut Scene, plot: Rect) {
 /// A y-axis title, reading bottom-up, centred on `plot` at `x`.
 pub(super) fn y_title(scene: &mut Scene, x: i32, plot: Rect, title: &str) {
     scene.text(
-        Text::new(title, (x, plot.cy()), AXIS_TITLE_SIZE, MUTED).anchor(HPos::Center, VPos::Center).vertical(),
+        Text::new(title, (x, plot.cy()), AXIS_TITLE_SIZE, MUTED)
+            .anchor(HPos::Center, VPos::Center)
+            .vertical(),
     );
 }
 
-/// Value axis along x: vertical grid lines and tick labels below `plot`
-/// (and above it when `above`, for tall charts).
-pub(super) fn x_axis(scene: &mut Scene, plot: Rect, scale: &Linear, ticks: &Ticks, above: bool) {
+/// Value axis along x: vertical grid lines and tick labels below `plot`,
+/// and above it (bottoms at `above`) for tall charts.
+pub(super) fn x_axis(scene: &mut Scene, plot: Rect, scale: &Linear, ticks: &Ticks, above: Option<i32>) {
     for v in ticks.values() {
         let x = scale.map(v);
         if v > 0.0 {
             scene.line((x, plot.y0), (x, plot.y1), GRID, 1);
         }
         scene.text(Text::new(tick(v), (x, plot.y1 + 7), TICK_SIZE, TICK_INK).anchor(HPos::Center, VPos::Top));
-        if above {
-            scene.text(Text::new(tick(v), (x, plot.y0 - 7), TICK_SIZE, TICK_INK).anchor(HPos::Center, VPos::Bottom));
+        if let Some(y) = above {
+            scene.text(Text::new(tick(v), (x, y), TICK_SIZE, TICK_INK).anchor(HPos::Center, VPos::Bottom));
         }
     }
 }
@@ -347,6 +384,22 @@ pub(super) fn fit_count(v: u64, max_w: i32, size: f64) -> String {
     if text_width(&full, size, false) <= max_w { full } else { compact(v) }
 }
 
+/// A count and the font size to show it in `max_w`: in full at `size`, in
+/// full a little smaller, else compact (12k).
+pub(super) fn fit_count_sized(v: u64, max_w: i32, size: f64) -> (String, f64) {
+    let full = thousands(v);
+    let smaller = (size * 0.85).max(9.0);
+    if text_width(&full, size, false) <= max_w {
+        (full, size)
+    } else if text_width(&full, smaller, false) <= max_w {
+        (full, smaller)
+    } else {
+        let short = compact(v);
+        let fits = text_width(&short, size, false) <= max_w;
+        (short, if fits { size } else { smaller })
+    }
+}
+
 // ---------------------------------------------------------------- horizontal bars
 
 /// One labelled horizontal bar, made of coloured segments.
@@ -358,10 +411,14 @@ pub(super) struct HBar {
     pub end_label: String,
 }
 
-/// Where a horizontal bar list was drawn, for overlays (threshold lines).
-pub(super) struct HBarLayout {
-    pub plot: Rect,
-    pub scale: Linear,
+/// A labelled vertical reference line across a bar list (a limit, a
+/// threshold), drawn over the bars but under the value labels.
+#[derive(Debug, Clone)]
+pub(super) struct Rule {
+    pub value: f64,
+    pub label: String,
+    pub color: RGBColor,
+    pub dashed: bool,
 }
 
 /// What to draw as a horizontal bar list.
@@ -370,8 +427,8 @@ pub(super) struct HBars<'a> {
     pub area: Rect,
     pub rows: &'a [HBar],
     pub x_title: &'a str,
-    /// The axis reaches at least this value (e.g. a port range size).
-    pub axis_min: f64,
+    /// Reference lines; the axis always reaches the largest.
+    pub rules: &'a [Rule],
     /// Longest share of `area`'s width row labels may take.
     pub label_share: f64,
     /// Repeat the tick labels above the bars (long lists).
@@ -379,36 +436,48 @@ pub(super) struct HBars<'a> {
 }
 
 /// Smallest row pitch that keeps labels legible.
-pub(super) const MIN_ROW_PITCH: i32 = 12;
+pub(super) const MIN_ROW_PITCH: i32 = 15;
 
 impl HBars<'_> {
     /// Vertical space taken by everything but the rows.
-    pub fn chrome_height(top_ticks: bool) -> i32 {
-        Self::bottom_space() + Self::top_space(top_ticks)
+    pub fn chrome_height(top_ticks: bool, rules: bool) -> i32 {
+        Self::bottom_space() + Self::ticks_space(top_ticks) + Self::rules_space(rules)
     }
     fn bottom_space() -> i32 {
         7 + text_height(TICK_SIZE) + 10 + text_height(AXIS_TITLE_SIZE) + 2
     }
-    fn top_space(top_ticks: bool) -> i32 {
+    fn ticks_space(top_ticks: bool) -> i32 {
         if top_ticks { 7 + text_height(TICK_SIZE) + 6 } else { 4 }
     }
+    fn rules_space(rules: bool) -> i32 {
+        if rules { text_height(VALUE_SIZE) + 10 } else { 0 }
+    }
 
-    pub fn draw(&self, scene: &mut Scene) -> HBarLayout {
+    /// Draws the list over the whole of `area`; returns the plot rectangle
+    /// (bars only).
+    pub fn draw(&self, scene: &mut Scene) -> Rect {
         let n = self.rows.len().max(1) as i32;
-        let top = self.area.y0 + Self::top_space(self.top_ticks);
+        let rules_h = Self::rules_space(!self.rules.is_empty());
+        let top = self.area.y0 + Self::ticks_space(self.top_ticks) + rules_h;
         let bottom = self.area.y1 - Self::bottom_space();
         let pitch = f64::from(bottom - top) / f64::from(n);
         // Labels shrink with the rows, but never below legibility.
         let label_size = if pitch >= 20.0 { LABEL_SIZE } else { (pitch * 0.7).clamp(9.0, LABEL_SIZE) };
         let max_label_w = (f64::from(self.area.w()) * self.label_share) as i32;
-        let label_w =
-            self.rows.iter().map(|r| text_width(&r.label, label_size, false)).max().unwrap_or(0).min(max_label_w);
+        let label_w = self
+            .rows
+            .iter()
+            .map(|r| text_width(&r.label, label_size, false))
+            .max()
+            .unwrap_or(0)
+            .min(max_label_w);
         let plot = Rect { x0: self.area.x0 + label_w + 10, y0: top, x1: self.area.x1 - 6, y1: bottom };
 
-        // The axis must leave room for each end label past its bar.
+        // The axis must leave room for each end label past its bar, and
+        // show every rule with a little air.
         let value_size = label_size.min(VALUE_SIZE);
         let pw = f64::from(plot.w());
-        let mut need = self.axis_min * 1.03;
+        let mut need = self.rules.iter().map(|r| r.value * 1.04).fold(0.0, f64::max);
         for row in self.rows {
             let total: u64 = row.segments.iter().map(|(v, _)| v).sum();
             let lw = f64::from(text_width(&row.end_label, value_size, false) + 10);
@@ -419,16 +488,21 @@ impl HBars<'_> {
         let scale = Linear::new(0.0, ticks.upper, plot.x0, plot.x1);
 
         let row_y = |i: usize| f64::from(top) + pitch * i as f64;
-        if self.rows.len() > 6 {
+        let zebra = self.rows.len() > 6;
+        let background = |i: usize| if zebra && i % 2 == 1 { ZEBRA } else { WHITE };
+        if zebra {
             for i in (1..self.rows.len()).step_by(2) {
                 let (y0, y1) = (row_y(i).round() as i32, row_y(i + 1).round() as i32);
                 scene.rect(self.area.x0, y0, plot.x1, y1, ZEBRA);
             }
         }
-        x_axis(scene, plot, &scale, &ticks, self.top_ticks);
+        let above = self.top_ticks.then_some(plot.y0 - rules_h - 7);
+        x_axis(scene, plot, &scale, &ticks, above);
         x_title(scene, plot, plot.y1 + 7 + text_height(TICK_SIZE) + 10, self.x_title);
 
-        let bar_h = (pitch * 0.68).clamp(2.0, 26.0);
+        // Few rows spread over the height get thicker bars, within reason.
+        let bar_h = (pitch * 0.66).clamp(2.0, 36.0);
+        let mut ends = Vec::with_capacity(self.rows.len());
         for (i, row) in self.rows.iter().enumerate() {
             let cy = row_y(i) + pitch / 2.0;
             let (y0, y1) = ((cy - bar_h / 2.0).round() as i32, (cy + bar_h / 2.0).round() as i32);
@@ -448,15 +522,57 @@ impl HBars<'_> {
                 scene.rect(x0, y0, x1 - gap, y1, *color);
                 x_end = x1;
             }
-            let cyi = cy.round() as i32;
-            scene.text(Text::new(&row.end_label, (x_end + 5, cyi), value_size, INK));
-            let (label, full) = fit_label(&row.label, label_w, label_size);
-            scene.text(
-                Text::new(label, (plot.x0 - 8, cyi), label_size, INK).anchor(HPos::Right, VPos::Center).tooltip(full),
-            );
+            ends.push((x_end, cy.round() as i32));
         }
         scene.line((plot.x0, plot.y0), (plot.x0, plot.y1), AXIS, 1);
-        HBarLayout { plot, scale }
+        self.draw_rules(scene, plot, &scale);
+
+        for (i, (row, (x_end, cy))) in self.rows.iter().zip(ends).enumerate() {
+            let end = Text::new(&row.end_label, (x_end + 5, cy), value_size, INK);
+            if !self.rules.is_empty() {
+                // A halo in the row's colour keeps the label readable where
+                // a rule crosses it.
+                let (x0, y0, x1, y1) = end.bbox();
+                scene.rect(x0 - 2, y0 - 1, x1 + 2, y1 + 1, background(i));
+            }
+            scene.text(end);
+            let (label, full) = fit_label(&row.label, label_w, label_size);
+            scene.text(
+                Text::new(label, (plot.x0 - 8, cy), label_size, INK)
+                    .anchor(HPos::Right, VPos::Center)
+                    .tooltip(full),
+            );
+        }
+        plot
+    }
+
+    /// The rules over the bars, their labels in the strip above the plot.
+    fn draw_rules(&self, scene: &mut Scene, plot: Rect, scale: &Linear) {
+        let label_y = plot.y0 - Self::rules_space(true) / 2;
+        let mut rules: Vec<&Rule> = self.rules.iter().collect();
+        rules.sort_by(|a, b| a.value.total_cmp(&b.value));
+        // Right to left, so when rules crowd together (an outlier squeezing
+        // the axis) the largest one keeps its label.
+        let mut left_limit = i32::MAX;
+        for rule in rules.into_iter().rev() {
+            let x = scale.map(rule.value);
+            if rule.dashed {
+                scene.dashed((x, label_y + 9), (x, plot.y1), rule.color, 2, 6, 4);
+            } else {
+                scene.line((x, label_y + 9), (x, plot.y1), rule.color, 2);
+            }
+            let mut label = Text::new(&rule.label, (x, label_y), VALUE_SIZE, rule.color)
+                .anchor(HPos::Center, VPos::Center)
+                .bold();
+            // Keep the label inside the chart: slide it off the edge.
+            let (_, _, r, _) = label.bbox();
+            label.at.0 -= (r - (scene.width - PAD)).max(0);
+            let (l, _, r, _) = label.bbox();
+            if r + 8 <= left_limit {
+                left_limit = l;
+                scene.text(label);
+            }
+        }
     }
 }
 
@@ -487,7 +603,7 @@ pub(super) fn vbars(scene: &mut Scene, area: Rect, bars: &[VBar], y_label: &str,
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0) as f64;
     let title_x = area.x0 + text_height(AXIS_TITLE_SIZE) / 2 + 1;
     // Tick labels are sized from a first guess at the axis, refined below.
-    let guess = nice_ticks(max * 1.15, 6);
+    let guess = nice_ticks(max * 1.15, 4);
     let x0 = title_x + text_height(AXIS_TITLE_SIZE) / 2 + 10 + guess.label_width() + 8;
     let plot_w = area.x1 - x0;
     let n = bars.len().max(1) as i32;
@@ -513,7 +629,7 @@ pub(super) fn vbars(scene: &mut Scene, area: Rect, bars: &[VBar], y_label: &str,
     // Headroom so the value label over the tallest bar stays inside.
     let headroom = f64::from(text_height(VALUE_SIZE) + 10);
     let need = max * f64::from(plot.h()) / (f64::from(plot.h()) - headroom).max(1.0);
-    let ticks = nice_ticks(need, tick_target(plot.h(), 8, 8));
+    let ticks = nice_ticks(need, tick_target(plot.h(), 14, 8));
     let scale = Linear::new(0.0, ticks.upper, plot.y1, plot.y0);
     y_axis(scene, plot, &scale, &ticks);
     y_title(scene, title_x, plot, y_label);
@@ -526,11 +642,8 @@ pub(super) fn vbars(scene: &mut Scene, area: Rect, bars: &[VBar], y_label: &str,
         let top = scale.map(bar.value as f64);
         scene.rect(bx0, top, bx1.max(bx0 + 1), plot.y1, bar.color);
         let cxi = cx.round() as i32;
-        let size = if text_width(&compact(bar.value), VALUE_SIZE, false) <= label_room { VALUE_SIZE } else { 10.0 };
-        scene.text(
-            Text::new(fit_count(bar.value, label_room, size), (cxi, top - 4), size, INK)
-                .anchor(HPos::Center, VPos::Bottom),
-        );
+        let (value, size) = fit_count_sized(bar.value, label_room, VALUE_SIZE);
+        scene.text(Text::new(value, (cxi, top - 4), size, INK).anchor(HPos::Center, VPos::Bottom));
         match mode {
             LabelMode::Across | LabelMode::Staggered => {
                 let y = plot.y1 + 8 + if mode == LabelMode::Staggered && i % 2 == 1 { line } else { 0 };
@@ -566,12 +679,16 @@ mod tests {
         let t = nice_ticks(7.0, 6);
         assert_eq!((t.upper, t.step), (8.0, 2.0));
         let t = nice_ticks(1234.0, 5);
-        assert_eq!((t.upper, t.step), (1400.0, 200.0));
+        assert_eq!((t.upper, t.step), (1250.0, 250.0));
+        let t = nice_ticks(65_000.0, 3);
+        assert_eq!((t.upper, t.step), (75_000.0, 25_000.0));
         let t = nice_ticks(0.0, 5);
         assert!(t.upper >= 1.0 && t.step >= 1.0);
         let t = nice_ticks(3.0, 10);
         assert_eq!(t.step, 1.0, "counts never get fractional ticks");
         assert_eq!(t.values().count(), 4);
+        let t = nice_ticks(2.0, 3);
+        assert_eq!((t.upper, t.step), (2.0, 1.0), "no 2.5 steps below 10");
     }
 
     #[test]

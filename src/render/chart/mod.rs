@@ -12,8 +12,9 @@
 //!
 //! Files:
 //! - `mod.rs`: the public API, size defaults, font registration, dispatch;
-//! - `scene.rs`: the display list, text metrics, painting, PNG encoding and
-//!   SVG tooltips;
+//! - `scene.rs`: the display list, painting, PNG encoding, SVG tooltips;
+//! - `metrics.rs`: glyph metrics of the bundled font (measuring text, and
+//!   placing glyphs in PNGs where plotters' own spacing is uneven);
 //! - `layout.rs`: the shared look and building blocks (title block,
 //!   legends, "no data", nice scales, axes, horizontal and vertical bars);
 //! - `palette.rs`: [`state_color`] and the heatmap colour map;
@@ -29,6 +30,7 @@ mod format;
 mod heatmap;
 mod hotspots;
 mod layout;
+mod metrics;
 mod palette;
 mod scene;
 mod state_bars;
@@ -67,7 +69,8 @@ pub struct Chart {
     /// a note saying so.
     pub subtitle: String,
     pub kind: ChartKind,
-    /// Pixels (also the SVG's user units).
+    /// Pixels (also the SVG's user units); 0 picks the kind's default
+    /// ([`Chart::default_size`]).
     pub width: u32,
     pub height: u32,
 }
@@ -87,9 +90,10 @@ pub enum ChartKind {
         /// Title of the value axis, e.g. "sockets".
         x_label: String,
     },
-    /// Time series: stacked area of states over time; one point is drawn
-    /// as a bar, up to 60 points get markers, more are drawn as plain areas
-    /// (reduced to two samples per pixel column, keeping peaks and dips).
+    /// Time series: stacked area of states over time. One point is drawn
+    /// as a bar and up to 60 points get markers; series with more points
+    /// than the plot has pixel columns are averaged per column, with the
+    /// peak total of each column drawn as a thin line (the subtitle says so).
     Timeline {
         x: TimeAxis,
         /// (state, one value per point). A series shorter than the axis is
@@ -168,7 +172,7 @@ impl Chart {
         match kind {
             ChartKind::Hotspots { rows, .. } => (W, rows_height(rows.len(), 170)),
             ChartKind::EphemeralUse { rows, .. } => (W, rows_height(rows.len(), 170)),
-            ChartKind::Conntrack { timeouts, .. } if timeouts.iter().any(|(_, n)| *n > 0) => (W, 760),
+            ChartKind::Conntrack { timeouts, .. } if timeouts.iter().any(|(_, n)| *n > 0) => (W, 800),
             ChartKind::Heatmap { rows, columns, .. } => {
                 let shown = rows.len().min(heatmap::MAX_ROWS) as u32;
                 let label_h = columns.iter().map(|c| c.chars().count()).max().unwrap_or(0).min(24) as u32 * 8;
@@ -205,36 +209,36 @@ pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
     build(chart)?.to_png()
 }
 
+/// DejaVu Sans (licence in `assets/fonts/`), compiled in so rendering needs
+/// no system fonts.
+const FONT_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
+
 /// Registers the bundled font with plotters, once per process.
 fn ensure_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // Both files are compiled in and known-good; a failure here would be
         // a broken build, and text measurement falls back to estimates.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
-        );
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Bold,
-            include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf"),
-        );
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_REGULAR);
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, FONT_BOLD);
     });
 }
 
 /// Lays the chart out.
 fn build(chart: &Chart) -> Result<scene::Scene, ChartError> {
+    // A zero side means "the default for this kind".
+    let (default_w, default_h) = Chart::default_size(&chart.kind);
+    let width = if chart.width == 0 { default_w } else { chart.width };
+    let height = if chart.height == 0 { default_h } else { chart.height };
     let ok = |side: u32| (MIN_SIDE..=MAX_SIDE).contains(&side);
-    if !ok(chart.width) || !ok(chart.height) {
+    if !ok(width) || !ok(height) {
         return Err(ChartError::Draw(format!(
-            "chart size {}×{} is outside {MIN_SIDE}..={MAX_SIDE} pixels per side",
-            chart.width, chart.height
+            "chart size {width}×{height} is outside {MIN_SIDE}..={MAX_SIDE} pixels per side"
         )));
     }
     ensure_fonts();
-    let mut scene = scene::Scene::new(chart.width, chart.height);
+    let mut scene = scene::Scene::new(width, height);
     let head = Head { title: &chart.title, subtitle: &chart.subtitle };
     match &chart.kind {
         ChartKind::StateBars { states } => state_bars::draw(&mut scene, &head, states),

@@ -83,7 +83,8 @@ pub fn state_color(name: &str) -> RGBColor {
         return *color;
     }
     // FNV-1a: stable across runs and platforms, unlike std's RandomState.
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash =
+        key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     EXTRAS[(hash % EXTRAS.len() as u64) as usize]
 }
 

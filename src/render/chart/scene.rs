@@ -2,9 +2,10 @@
 //! painting onto plotters' bitmap (PNG) and SVG backends.
 //!
 //! Charts lay themselves out in pixels and push [`Item`]s; text is measured
-//! with the bundled font (the same metrics for both outputs, so a layout
-//! that fits in the PNG fits in the SVG, whose viewers' sans-serif fonts are
-//! no wider than DejaVu Sans). Keeping a list rather than drawing straight
+//! with the bundled font's metrics ([`metrics`]), the same for both outputs,
+//! so a layout that fits in the PNG fits in the SVG, whose viewers'
+//! sans-serif fonts are no wider than DejaVu Sans. PNG text is placed glyph
+//! by glyph (see [`metrics`] for why). Keeping a list rather than drawing straight
 //! into a backend lets one layout serve both outputs, lets tests check the
 //! geometry (no overlapping labels), and carries the full text of
 //! truncated labels to the SVG as `<title>` tooltips.
@@ -16,16 +17,18 @@ use std::io::Write as _;
 
 use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle, WHITE};
+use plotters::style::{
+    Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle, WHITE,
+};
 
-use super::ChartError;
+use super::{ChartError, metrics};
 
 /// A point in pixels from the top-left corner.
 pub(super) type Pt = (i32, i32);
 
 /// One piece of text. `at` is the anchor point; `h`/`v` say which part of
 /// the text sits there (`VPos::Center` centres digits and capitals on it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(super) struct Text {
     pub text: String,
     pub at: Pt,
@@ -99,7 +102,7 @@ impl Text {
 }
 
 /// A drawing primitive. Rectangles are filled and span `[x0, x1) × [y0, y1)`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(super) enum Item {
     Rect { x0: i32, y0: i32, x1: i32, y1: i32, color: RGBColor },
     Path { points: Vec<Pt>, color: RGBColor, width: u32 },
@@ -109,7 +112,6 @@ pub(super) enum Item {
 }
 
 /// A chart laid out in pixels, ready to paint.
-#[derive(Debug)]
 pub(super) struct Scene {
     pub width: i32,
     pub height: i32,
@@ -205,12 +207,16 @@ impl Scene {
     }
 
     /// Paints every item; returns the tooltip of each `<text>` drawn, in order.
-    fn paint<DB: DrawingBackend>(&self, db: &mut DB, target: Target) -> Result<Vec<Option<String>>, ChartError> {
+    fn paint<DB: DrawingBackend>(
+        &self,
+        db: &mut DB,
+        target: Target,
+    ) -> Result<Vec<Option<String>>, ChartError> {
         db.ensure_prepared().map_err(draw_error)?;
         db.draw_rect((0, 0), (self.width, self.height), &WHITE, true).map_err(draw_error)?;
         let mut titles = Vec::new();
         for item in &self.items {
-            match item {
+            let drawn = match item {
                 Item::Rect { x0, y0, x1, y1, color } => db.draw_rect((*x0, *y0), (*x1, *y1), color, true),
                 Item::Path { points, color, width } => {
                     let style = ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: *width };
@@ -220,18 +226,16 @@ impl Scene {
                 Item::Circle { center, radius, color } => db.draw_circle(*center, *radius, color, true),
                 Item::Text(t) => {
                     titles.push(t.tooltip.clone());
-                    let style = text_style(t.size, t.bold)
-                        .color(&t.color)
-                        .pos(Pos::new(t.h, t.v))
-                        .transform(if t.vertical { FontTransform::Rotate270 } else { FontTransform::None });
-                    let at = match target {
-                        Target::Svg => t.at,
-                        Target::Png => png_text_anchor(t),
-                    };
-                    db.draw_text(&t.text, &style, at)
+                    match target {
+                        Target::Svg => db.draw_text(&t.text, &style(t, t.h), t.at),
+                        Target::Png => {
+                            draw_glyphs(db, t)?;
+                            Ok(())
+                        }
+                    }
                 }
-            }
-            .map_err(draw_error)?;
+            };
+            drawn.map_err(draw_error)?;
         }
         Ok(titles)
     }
@@ -247,18 +251,51 @@ fn draw_error(e: impl std::fmt::Display) -> ChartError {
     ChartError::Draw(e.to_string())
 }
 
-fn text_style<'a>(size: f64, bold: bool) -> TextStyle<'a> {
-    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
-    TextStyle::from((FontFamily::SansSerif, size, style))
+fn style<'a>(t: &'a Text, h: HPos) -> TextStyle<'a> {
+    let weight = if t.bold { FontStyle::Bold } else { FontStyle::Normal };
+    TextStyle::from(FontDesc::new(FontFamily::SansSerif, t.size, weight))
+        .color(&t.color)
+        .pos(Pos::new(h, t.v))
+        .transform(if t.vertical { FontTransform::Rotate270 } else { FontTransform::None })
+}
+
+/// Paints `t` glyph by glyph at the positions [`metrics`] gives (see there
+/// for why), each glyph left-anchored where its ink starts.
+fn draw_glyphs<DB: DrawingBackend>(db: &mut DB, t: &Text) -> Result<(), ChartError> {
+    let Some(face) = metrics::face(t.bold) else {
+        // Not reachable with the bundled fonts; plotters' own layout then.
+        return db.draw_text(&t.text, &style(t, t.h), png_text_anchor(t)).map_err(draw_error);
+    };
+    let (glyphs, width) = face.layout(&t.text, t.size);
+    let start = match t.h {
+        HPos::Left => 0.0,
+        HPos::Center => -width / 2.0,
+        HPos::Right => -width,
+    };
+    let origin = png_text_anchor(t);
+    let glyph_style = style(t, HPos::Left);
+    let mut buf = [0u8; 4];
+    for g in glyphs.iter().filter(|g| !g.ch.is_whitespace()) {
+        // ab_glyph rasterizes the glyph at pen 0, its bitmap starting at the
+        // floor of the bearing; so that bitmap goes to the nearest pixel of
+        // pen + floor(bearing).
+        let along = (start + g.pen + g.bearing.floor()).round() as i32;
+        let at = if t.vertical {
+            (origin.0 + g.drop, origin.1 - along)
+        } else {
+            (origin.0 + along, origin.1 + g.drop)
+        };
+        db.draw_text(g.ch.encode_utf8(&mut buf), &glyph_style, at).map_err(draw_error)?;
+    }
+    Ok(())
 }
 
 /// Advance width of `text` in pixels with the bundled font.
 pub(super) fn text_width(text: &str, size: f64, bold: bool) -> i32 {
-    super::ensure_fonts();
-    match text_style(size, bold).layout_box(text) {
-        Ok(((x0, _), (x1, _))) => x1 - x0,
-        // Only if the font table is unusable; a generous guess keeps layouts apart.
-        Err(_) => (text.chars().count() as f64 * size * 0.62).ceil() as i32,
+    match metrics::face(bold) {
+        Some(face) => face.layout(text, size).1.ceil() as i32,
+        // Only if the font tables are unusable; a generous guess keeps layouts apart.
+        None => (text.chars().count() as f64 * size * 0.62).ceil() as i32,
     }
 }
 

@@ -24,10 +24,13 @@ use super::{Head, TimeAxis};
 /// Up to this many points, each sample gets a marker.
 const MARKER_LIMIT: usize = 60;
 
+/// The peak-total line of dense series.
+const PEAK: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
 /// Round tick steps of a time axis, in seconds.
 const TIME_STEPS: &[i64] = &[
-    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172_800, 604_800,
-    1_209_600, 2_592_000, 7_776_000, 31_536_000,
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172_800,
+    604_800, 1_209_600, 2_592_000, 7_776_000, 31_536_000,
 ];
 
 const DAY: i64 = 86_400;
@@ -66,30 +69,40 @@ pub(super) fn draw(scene: &mut Scene, head: &Head, axis: &TimeAxis, series: &[(S
     }
     let totals: Vec<u64> = (0..n).map(|i| layers.iter().map(|l| l.values[i]).sum()).collect();
 
-    let top = head.header(scene, &[]).draw(scene);
+    // Horizontal frame first (it decides whether the series is dense): y
+    // title and tick labels left, room for a centred x label right.
+    let max_total = totals.iter().copied().max().unwrap_or(0) as f64;
+    let guess = nice_ticks(max_total * 1.1, 4);
+    let title_x = PAD + text_height(AXIS_TITLE_SIZE) / 2 + 1;
+    let plot_x0 = title_x + text_height(AXIS_TITLE_SIZE) / 2 + 10 + guess.label_width() + 8;
+    let plot_x1 = scene.width - PAD - text_width("2000-00-00", TICK_SIZE, false) / 2;
+    let dense = n > (plot_x1 - plot_x0) as usize;
+    let notes = if dense {
+        vec![format!("{} points, averaged per pixel column; dark line: peak total", thousands(n as u64))]
+    } else {
+        Vec::new()
+    };
+
+    let top = head.header(scene, &notes).draw(scene);
     let entries: Vec<(String, RGBColor)> = layers.iter().map(|l| (l.name.to_string(), l.color)).collect();
     let legend_h = legend(scene, &entries, PAD, top, scene.width - PAD);
 
-    // Frame: y title and tick labels left, two lines of x labels and the
-    // x title below.
-    let max_total = totals.iter().copied().max().unwrap_or(0) as f64;
-    let guess = nice_ticks(max_total * 1.1, 6);
-    let title_x = PAD + text_height(AXIS_TITLE_SIZE) / 2 + 1;
-    let x0 = title_x + text_height(AXIS_TITLE_SIZE) / 2 + 10 + guess.label_width() + 8;
+    // Below: one or two lines of x labels (time labels may carry a date),
+    // then the x title.
     let line = text_height(TICK_SIZE) + 5;
-    let widest_x_label = text_width("2000-00-00", TICK_SIZE, false);
+    let label_lines = if matches!(axis, TimeAxis::Instants(_)) { 2 } else { 1 };
     let plot = Rect {
-        x0,
+        x0: plot_x0,
         y0: top + legend_h + 10,
-        x1: scene.width - PAD - widest_x_label / 2,
-        y1: scene.height - PAD - (7 + 2 * line + 6 + text_height(AXIS_TITLE_SIZE)),
+        x1: plot_x1,
+        y1: scene.height - PAD - (7 + label_lines * line + 6 + text_height(AXIS_TITLE_SIZE)),
     };
 
     let single = n == 1 || xs[0] == xs[n - 1];
     // Bars carry their total on top; areas need only a little air.
     let headroom = if single { f64::from(text_height(VALUE_SIZE) + 12) } else { 8.0 };
     let need = max_total * f64::from(plot.h()) / (f64::from(plot.h()) - headroom);
-    let ticks = nice_ticks(need, tick_target(plot.h(), 8, 8));
+    let ticks = nice_ticks(need, tick_target(plot.h(), 14, 8));
     let y = Linear::new(0.0, ticks.upper, plot.y1, plot.y0);
     y_axis(scene, plot, &y, &ticks);
     y_title(scene, title_x, plot, "sockets");
@@ -123,13 +136,25 @@ pub(super) fn draw(scene: &mut Scene, head: &Head, axis: &TimeAxis, series: &[(S
             "snapshot".to_string()
         }
     };
-    x_title(scene, plot, plot.y1 + 7 + 2 * line + 4, &title);
+    x_title(scene, plot, plot.y1 + 7 + label_lines * line + 4, &title);
 
     if single {
         bar(scene, plot, &y, &layers, &totals);
     } else {
-        let keep = reduce(&xs, &totals, &x, plot.w());
-        areas(scene, &x, &y, &xs, &layers, &keep, n <= MARKER_LIMIT);
+        let stack = if dense {
+            Stack::per_column(&xs, &layers, &totals, &x)
+        } else {
+            Stack {
+                px: xs.iter().map(|v| x.map(*v)).collect(),
+                values: layers.iter().map(|l| l.values.iter().map(|v| *v as f64).collect()).collect(),
+                peaks: None,
+            }
+        };
+        let colors: Vec<RGBColor> = layers.iter().map(|l| l.color).collect();
+        // Edges would turn into smears once samples are a few pixels apart.
+        let style =
+            Style { edges: n * 4 <= plot.w() as usize || n <= MARKER_LIMIT, markers: n <= MARKER_LIMIT };
+        areas(scene, &y, &stack, &colors, style);
     }
     baseline(scene, plot);
 }
@@ -213,68 +238,91 @@ fn index_ticks(scene: &mut Scene, plot: Rect, x: &Linear, y: i32) {
     let mut v = (x.d0 / step).ceil() * step;
     while v <= x.d1 + 1e-9 {
         scene.line((x.map(v), plot.y1), (x.map(v), plot.y1 + 4), super::layout::AXIS, 1);
-        scene.text(Text::new(thousands(v as u64), (x.map(v), y), TICK_SIZE, TICK_INK).anchor(HPos::Center, VPos::Top));
+        scene.text(
+            Text::new(thousands(v as u64), (x.map(v), y), TICK_SIZE, TICK_INK)
+                .anchor(HPos::Center, VPos::Top),
+        );
         v += step;
     }
 }
 
-/// The samples worth drawing: all of them when they fit, else per pixel
-/// column the samples with the smallest and largest total (in time order),
-/// so spikes and dips survive and every drawn stack is a real sample.
-fn reduce(xs: &[f64], totals: &[u64], x: &Linear, width: i32) -> Vec<usize> {
-    if xs.len() <= 2 * width.max(1) as usize {
-        return (0..xs.len()).collect();
-    }
-    let mut keep = Vec::with_capacity(2 * width as usize + 2);
-    let mut i = 0;
-    while i < xs.len() {
-        let column = x.map(xs[i]);
-        let mut j = i;
-        let (mut lo, mut hi) = (i, i);
-        while j < xs.len() && x.map(xs[j]) == column {
-            if totals[j] < totals[lo] {
-                lo = j;
-            }
-            if totals[j] > totals[hi] {
-                hi = j;
-            }
-            j += 1;
-        }
-        keep.push(lo.min(hi));
-        if lo != hi {
-            keep.push(lo.max(hi));
-        }
-        i = j;
-    }
-    keep
+/// What the areas are drawn from: x pixels and, per layer, one value per
+/// x; for dense series also the peak total of each pixel column.
+struct Stack {
+    px: Vec<i32>,
+    values: Vec<Vec<f64>>,
+    peaks: Option<Vec<u64>>,
 }
 
-/// Stacked areas, each edged by a slightly darker line; markers on every
-/// sample when `markers`.
-fn areas(scene: &mut Scene, x: &Linear, y: &Linear, xs: &[f64], layers: &[Layer], keep: &[usize], markers: bool) {
-    let px: Vec<i32> = keep.iter().map(|&i| x.map(xs[i])).collect();
-    let mut below = vec![0u64; keep.len()];
-    let mut edges: Vec<(Vec<Pt>, RGBColor)> = Vec::new();
-    for layer in layers {
-        let above: Vec<u64> = keep.iter().zip(&below).map(|(&i, b)| b + layer.values[i]).collect();
-        let upper: Vec<Pt> = px.iter().zip(&above).map(|(&p, v)| (p, y.map(*v as f64))).collect();
-        let mut outline = upper.clone();
-        outline.extend(px.iter().zip(&below).rev().map(|(&p, v)| (p, y.map(*v as f64))));
-        scene.polygon(outline, layer.color);
-        edges.push((upper, darken(layer.color, 0.25)));
-        below = above;
-    }
-    // Edges after all fills, so no fill hides the edge of the layer below.
-    for (upper, color) in &edges {
-        scene.path(upper.clone(), *color, 1);
-    }
-    if markers {
-        for ((upper, color), layer) in edges.iter().zip(layers) {
-            for (k, &i) in keep.iter().enumerate() {
-                if layer.values[i] > 0 {
-                    scene.circle(upper[k], 3, *color);
-                }
+impl Stack {
+    /// One entry per pixel column: the mean of each layer over the samples
+    /// that fall in it (so the stack keeps its proportions), and the largest
+    /// total among them (so no spike is averaged away).
+    fn per_column(xs: &[f64], layers: &[Layer], totals: &[u64], x: &Linear) -> Stack {
+        let mut stack =
+            Stack { px: Vec::new(), values: vec![Vec::new(); layers.len()], peaks: Some(Vec::new()) };
+        let mut i = 0;
+        while i < xs.len() {
+            let column = x.map(xs[i]);
+            let end = i + xs[i..].iter().take_while(|v| x.map(**v) == column).count();
+            let count = (end - i) as f64;
+            stack.px.push(column);
+            for (out, layer) in stack.values.iter_mut().zip(layers) {
+                out.push(layer.values[i..end].iter().sum::<u64>() as f64 / count);
             }
+            if let Some(peaks) = &mut stack.peaks {
+                peaks.push(totals[i..end].iter().copied().max().unwrap_or(0));
+            }
+            i = end;
+        }
+        stack
+    }
+}
+
+/// How to draw the areas.
+#[derive(Clone, Copy)]
+struct Style {
+    /// Edge each layer with a slightly darker line.
+    edges: bool,
+    /// A marker on the total at every sample.
+    markers: bool,
+}
+
+/// Stacked areas. Each layer is filled from the baseline up to its top,
+/// topmost first, so lower layers paint over the rest: thin layers can
+/// never leave unpainted slivers between neighbours.
+fn areas(scene: &mut Scene, y: &Linear, stack: &Stack, colors: &[RGBColor], style: Style) {
+    let (Some(&first), Some(&last)) = (stack.px.first(), stack.px.last()) else { return };
+    let mut tops: Vec<Vec<Pt>> = Vec::with_capacity(stack.values.len());
+    let mut cumulative = vec![0.0; stack.px.len()];
+    for values in &stack.values {
+        for (c, v) in cumulative.iter_mut().zip(values) {
+            *c += v;
+        }
+        tops.push(stack.px.iter().zip(&cumulative).map(|(&p, c)| (p, y.map(*c))).collect());
+    }
+    let base = y.map(0.0);
+    for (top, color) in tops.iter().zip(colors).rev() {
+        let mut outline = top.clone();
+        outline.extend([(last, base), (first, base)]);
+        scene.polygon(outline, *color);
+    }
+    if style.edges {
+        for (top, color) in tops.iter().zip(colors) {
+            scene.path(top.clone(), darken(*color, 0.25), 1);
+        }
+    }
+    if let Some(peaks) = &stack.peaks {
+        let line = stack.px.iter().zip(peaks).map(|(&p, v)| (p, y.map(*v as f64))).collect();
+        scene.path(line, PEAK, 1);
+    }
+    // One marker per sample, on the total: where the samples are is what
+    // matters, and markers on every layer would pile up where layers are thin.
+    if style.markers
+        && let Some(total) = tops.last()
+    {
+        for p in total {
+            scene.circle(*p, 3, INK);
         }
     }
 }
@@ -297,7 +345,9 @@ fn bar(scene: &mut Scene, plot: Rect, y: &Linear, layers: &[Layer], totals: &[u6
         scene.rect(x0, yb, x1, ya.max(yb + 1), layer.color);
     }
     let top = y.map(acc as f64);
-    scene.text(Text::new(thousands(acc), (plot.cx(), top - 4), VALUE_SIZE, INK).anchor(HPos::Center, VPos::Bottom));
+    scene.text(
+        Text::new(thousands(acc), (plot.cx(), top - 4), VALUE_SIZE, INK).anchor(HPos::Center, VPos::Bottom),
+    );
 }
 
 #[cfg(test)]
@@ -305,15 +355,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reduction_keeps_extremes() {
+    fn dense_series_average_per_column_and_keep_peaks() {
         let xs: Vec<f64> = (0..10_000).map(f64::from).collect();
-        let mut totals = vec![10u64; 10_000];
-        totals[5_000] = 1_000;
-        totals[7_000] = 0;
+        let mut values = vec![10u64; 10_000];
+        values[5_000] = 1_000;
+        let layer = Layer { name: "ESTABLISHED", color: state_color("ESTABLISHED"), values: values.clone() };
         let x = Linear::new(0.0, 9_999.0, 0, 100);
-        let keep = reduce(&xs, &totals, &x, 100);
-        assert!(keep.len() <= 2 * 101);
-        assert!(keep.contains(&5_000) && keep.contains(&7_000));
-        assert!(keep.windows(2).all(|w| w[0] < w[1]), "time order");
+        let stack = Stack::per_column(&xs, &[layer], &values, &x);
+        assert_eq!(stack.px.len(), 101);
+        assert!(stack.px.windows(2).all(|w| w[0] < w[1]));
+        assert!(stack.peaks.as_ref().unwrap().contains(&1_000), "the spike survives as a peak");
+        let column = stack.px.iter().position(|&p| p == x.map(5_000.0)).unwrap();
+        let mean = stack.values[0][column];
+        assert!(mean > 10.0 && mean < 1_000.0, "{mean}");
+        assert_eq!(stack.values[0][0], 10.0);
     }
 }
