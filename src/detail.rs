@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::fold::{AddrKey, DetailAcc, Names, StateCounts, CT_BUCKETS};
+use crate::fold::{AddrKey, CT_BUCKETS, DetailAcc, Names, StateCounts};
 use crate::model::{CtState, TcpState};
 
 /// Which side opened a connection.
@@ -106,12 +106,7 @@ pub struct SnapshotDetail {
 }
 
 /// Reduces a snapshot's detail accumulator.
-pub fn finalize_detail(
-    d: &DetailAcc,
-    names: &dyn Names,
-    keep: usize,
-    range: (u16, u16),
-) -> SnapshotDetail {
+pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> SnapshotDetail {
     let text = |k: AddrKey| String::from_utf8_lossy(names.name(&k)).into_owned();
     let listening: BTreeSet<u16> = d.listeners.keys().map(|(_, p)| *p).collect();
     let mut out = SnapshotDetail { ephemeral_range: range, ..Default::default() };

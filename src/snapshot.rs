@@ -58,12 +58,7 @@ pub struct SnapshotSummary {
 }
 
 /// Reduces a complete segment. `name` resolves address ids.
-pub fn finalize(
-    acc: &SegmentAcc,
-    names: &dyn Names,
-    keep: usize,
-    range: (u16, u16),
-) -> Vec<KindSummary> {
+pub fn finalize(acc: &SegmentAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> Vec<KindSummary> {
     let mut out = Vec::new();
     for kind in Kind::ALL {
         let Some(k) = acc.kinds[kind as usize].as_deref() else { continue };

@@ -62,7 +62,11 @@ pub fn composition(k: &KindSummary) -> Composition {
     let last = hist.iter().rposition(|&n| n > 0).map_or(0, |p| p + 1);
     Composition {
         total: k.total,
-        protocols: Proto::ALL.iter().filter(|p| k.protos[**p as usize] > 0).map(|p| (p.name(), k.protos[*p as usize])).collect(),
+        protocols: Proto::ALL
+            .iter()
+            .filter(|p| k.protos[**p as usize] > 0)
+            .map(|p| (p.name(), k.protos[*p as usize]))
+            .collect(),
         states: (0..CtState::COUNT as u8)
             .map(CtState::from_code)
             .filter(|s| k.ct_states[*s as usize] > 0)

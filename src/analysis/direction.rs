@@ -15,7 +15,8 @@ use super::states::LIFECYCLE;
 #[allow(clippy::type_complexity)]
 pub fn table(k: &KindSummary) -> Option<(Vec<&'static str>, Vec<(Direction, u64, Vec<u64>)>)> {
     let by = k.by_direction?;
-    let cols: Vec<_> = LIFECYCLE.iter().filter(|s| by.iter().any(|row| row[**s as usize] > 0)).copied().collect();
+    let cols: Vec<_> =
+        LIFECYCLE.iter().filter(|s| by.iter().any(|row| row[**s as usize] > 0)).copied().collect();
     let rows = Direction::ALL
         .iter()
         .map(|d| {

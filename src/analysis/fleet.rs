@@ -33,11 +33,19 @@ pub fn host_states(a: &Analysis<'_>) -> HostStates {
     let dists: Vec<Vec<(&'static str, u64)>> = views.iter().map(|v| distribution(v.last().1)).collect();
     let states: Vec<&'static str> = dists
         .first()
-        .map(|d| d.iter().map(|x| x.0).filter(|n| dists.iter().any(|d| d.iter().any(|(m, c)| m == n && *c > 0))).collect())
+        .map(|d| {
+            d.iter()
+                .map(|x| x.0)
+                .filter(|n| dists.iter().any(|d| d.iter().any(|(m, c)| m == n && *c > 0)))
+                .collect()
+        })
         .unwrap_or_default();
     HostStates {
         hosts: views.iter().map(|v| v.host.to_string()).collect(),
-        values: dists.iter().map(|d| states.iter().map(|s| d.iter().find(|x| x.0 == *s).map_or(0, |x| x.1)).collect()).collect(),
+        values: dists
+            .iter()
+            .map(|d| states.iter().map(|s| d.iter().find(|x| x.0 == *s).map_or(0, |x| x.1)).collect())
+            .collect(),
         states,
     }
 }
@@ -73,7 +81,11 @@ pub fn host_time(a: &Analysis<'_>, state: &str, buckets: usize) -> (Vec<String>,
     let mut hosts = Vec::new();
     let mut rows = Vec::new();
     for v in main_views(a) {
-        let ys: Vec<u64> = v.snaps.iter().map(|(_, k)| distribution(k).iter().find(|x| x.0 == state).map_or(0, |x| x.1)).collect();
+        let ys: Vec<u64> = v
+            .snaps
+            .iter()
+            .map(|(_, k)| distribution(k).iter().find(|x| x.0 == state).map_or(0, |x| x.1))
+            .collect();
         let n = ys.len();
         let b = buckets.min(n).max(1);
         let row = (0..b)

@@ -50,7 +50,9 @@ impl<'a> SourceView<'a> {
             (Some(a), Some(b)) if a.date_naive() == b.date_naive() => {
                 format!("{} → {}", a.format("%Y-%m-%d %H:%M:%S"), b.format("%H:%M:%S %:z"))
             }
-            (Some(a), Some(b)) => format!("{} → {}", a.format("%Y-%m-%d %H:%M:%S"), b.format("%Y-%m-%d %H:%M:%S %:z")),
+            (Some(a), Some(b)) => {
+                format!("{} → {}", a.format("%Y-%m-%d %H:%M:%S"), b.format("%Y-%m-%d %H:%M:%S %:z"))
+            }
             _ if self.snaps.len() > 1 => format!("snapshots 0–{} (no times captured)", self.snaps.len() - 1),
             _ => "no time captured".to_string(),
         }

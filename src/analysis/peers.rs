@@ -66,15 +66,27 @@ pub fn hotspots(d: &SnapshotDetail, top: usize) -> Vec<HotspotTable> {
             "remote address:port",
             d.remote_services.iter().take(top).map(|r| (join(&r.key.0, r.key.1), String::new(), &r.counts)),
         ),
-        table("Top remote prefixes", "prefix", d.prefixes.iter().take(top).map(|r| (r.key.clone(), String::new(), &r.counts))),
+        table(
+            "Top remote prefixes",
+            "prefix",
+            d.prefixes.iter().take(top).map(|r| (r.key.clone(), String::new(), &r.counts)),
+        ),
         table(
             "Top local service ports",
             "local port",
             d.local_services.iter().take(top).map(|s| {
-                (s.port.to_string(), if s.listening { "listening".into() } else { "not listening".into() }, &s.counts)
+                (
+                    s.port.to_string(),
+                    if s.listening { "listening".into() } else { "not listening".into() },
+                    &s.counts,
+                )
             }),
         ),
-        table("Top processes", "process", d.processes.iter().take(top).map(|r| (r.key.clone(), String::new(), &r.counts))),
+        table(
+            "Top processes",
+            "process",
+            d.processes.iter().take(top).map(|r| (r.key.clone(), String::new(), &r.counts)),
+        ),
     ];
     out.retain(|t| !t.rows.is_empty());
     out

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::states::distribution;
 use super::SourceView;
+use super::states::distribution;
 
 /// A state's course over a capture.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,8 +63,10 @@ pub fn timeline(v: &SourceView<'_>) -> Timeline {
     let courses = series
         .iter()
         .map(|(name, ys)| {
-            let (peak_index, peak) =
-                ys.iter().enumerate().fold((0, 0), |(bi, bv), (i, &y)| if y > bv { (i, y) } else { (bi, bv) });
+            let (peak_index, peak) = ys
+                .iter()
+                .enumerate()
+                .fold((0, 0), |(bi, bv), (i, &y)| if y > bv { (i, y) } else { (bi, bv) });
             let mut max_rise = 0f64;
             for i in 1..ys.len() {
                 let d = ys[i] as f64 - ys[i - 1] as f64;

@@ -7,7 +7,7 @@ use crate::cli::ReportArgs;
 use crate::frame::Frames;
 use crate::render;
 
-use super::{read_inputs, Status};
+use super::{Status, read_inputs};
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let top = args.top.max(1);

@@ -33,7 +33,9 @@ fn zero_bytes(x: u64) -> u64 {
 /// 0x80 in every byte that is a space, a tab or a CR ([`is_ws`]).
 #[inline(always)]
 fn blank_bytes(x: u64) -> u64 {
-    zero_bytes(x ^ (ONES * b' ' as u64)) | zero_bytes(x ^ (ONES * b'\t' as u64)) | zero_bytes(x ^ (ONES * b'\r' as u64))
+    zero_bytes(x ^ (ONES * b' ' as u64))
+        | zero_bytes(x ^ (ONES * b'\t' as u64))
+        | zero_bytes(x ^ (ONES * b'\r' as u64))
 }
 
 /// True if every byte is an ASCII digit or `.` (an IPv4 literal), eight
@@ -44,7 +46,8 @@ pub fn all_digits_or_dots(s: &[u8]) -> bool {
     while let Some(x) = load8(s, n) {
         // A byte is a digit iff (b | 0x80) - 0x30 keeps the high bit and
         // b + 0x46 (b ≤ 0x39) does not set it; '.' is tested exactly.
-        let digit = ((x | HIGHS).wrapping_sub(ONES * 0x30)) & !((x & LOWS).wrapping_add(ONES * 0x46)) & !x & HIGHS;
+        let digit =
+            ((x | HIGHS).wrapping_sub(ONES * 0x30)) & !((x & LOWS).wrapping_add(ONES * 0x46)) & !x & HIGHS;
         let dot = zero_bytes(x ^ (ONES * b'.' as u64));
         if (digit | dot) != HIGHS {
             return false;
@@ -217,9 +220,19 @@ mod tests {
     #[test]
     fn word_at_a_time_scans_agree_with_byte_loops() {
         let cases: &[&[u8]] = &[
-            b"", b" ", b"abc", b"   abc  def   ", b"\t\t  x", b"0123456789abcdef  ", b"                 tail",
+            b"",
+            b" ",
+            b"abc",
+            b"   abc  def   ",
+            b"\t\t  x",
+            b"0123456789abcdef  ",
+            b"                 tail",
             b"ESTAB      0      0           10.0.4.21:34770      10.1.2.13:5432        ",
-            b"x\r", b"x \r\r  ", b"\r", b"a\x80\xff b", b"\x00\x00\x00\x00\x00\x00\x00\x00 z",
+            b"x\r",
+            b"x \r\r  ",
+            b"\r",
+            b"a\x80\xff b",
+            b"\x00\x00\x00\x00\x00\x00\x00\x00 z",
         ];
         for c in cases {
             let slow_skip = c.iter().position(|b| !is_ws(*b)).unwrap_or(c.len());

@@ -4,19 +4,33 @@
 
 use std::fmt::{self, Write};
 
-/// Backslash-escapes Markdown punctuation, HTML-escapes `<`, `>` and `&`
-/// (Markdown renderers pass raw HTML through) and flattens line breaks so a
-/// value cannot break out of a table cell.
+/// Backslash-escapes the characters that start Markdown inline markup
+/// (code, emphasis, links, images, strikethrough, table cells),
+/// HTML-escapes `<`, `>` and `&` (Markdown renderers pass raw HTML
+/// through) and flattens line breaks so a value cannot leave its table
+/// cell. `_` inside a word (`TIME_WAIT`) cannot open emphasis in
+/// CommonMark, so only a word-edge `_` is escaped: the raw file stays
+/// readable for pasting.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Markdown;
 
 impl askama::filters::Escaper for Markdown {
     fn write_escaped_str<W: Write>(&self, mut dest: W, s: &str) -> fmt::Result {
-        for c in s.chars() {
+        let mut prev: Option<char> = None;
+        let mut it = s.chars().peekable();
+        while let Some(c) = it.next() {
             match c {
-                '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|' | '~' => {
+                '\\' | '`' | '*' | '[' | ']' | '|' | '~' => {
                     dest.write_char('\\')?;
                     dest.write_char(c)?;
+                }
+                '_' => {
+                    let inner = prev.is_some_and(char::is_alphanumeric)
+                        && it.peek().is_some_and(|n| n.is_alphanumeric());
+                    if !inner {
+                        dest.write_char('\\')?;
+                    }
+                    dest.write_char('_')?;
                 }
                 '<' => dest.write_str("&lt;")?,
                 '>' => dest.write_str("&gt;")?,
@@ -24,6 +38,7 @@ impl askama::filters::Escaper for Markdown {
                 '\n' | '\r' | '\t' => dest.write_char(' ')?,
                 c => dest.write_char(c)?,
             }
+            prev = Some(c);
         }
         Ok(())
     }
@@ -42,7 +57,9 @@ mod tests {
     #[test]
     fn markup_from_inputs_stays_text() {
         assert_eq!(esc("a|b"), "a\\|b");
-        assert_eq!(esc("[x](http://e)"), "\\[x\\]\\(http://e\\)");
+        assert_eq!(esc("[x](http://e)"), "\\[x\\](http://e)");
+        assert_eq!(esc("TIME_WAIT"), "TIME_WAIT");
+        assert_eq!(esc("_x_ *y*"), "\\_x\\_ \\*y\\*");
         assert_eq!(esc("<script>"), "&lt;script&gt;");
         assert_eq!(esc("line\nbreak"), "line break");
         assert_eq!(esc("10.0.0.1:443"), "10.0.0.1:443");

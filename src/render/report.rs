@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use askama::Template;
 use rayon::prelude::*;
 
-use crate::analysis::{self, thousands, Analysis, SourceView};
+use crate::analysis::{self, Analysis, SourceView, thousands};
 use crate::model::Kind;
 use crate::render::chart::{self, Chart, ChartKind, TimeAxis};
 
@@ -41,7 +41,12 @@ pub struct TableOut {
 impl TableOut {
     fn new(caption: impl Into<String>, header: Vec<String>, numeric_from: usize) -> TableOut {
         let n = header.len();
-        TableOut { caption: caption.into(), header, rows: Vec::new(), numeric: (0..n).map(|i| i >= numeric_from).collect() }
+        TableOut {
+            caption: caption.into(),
+            header,
+            rows: Vec::new(),
+            numeric: (0..n).map(|i| i >= numeric_from).collect(),
+        }
     }
     /// Alignment marker row for Markdown (`---`, `--:`).
     pub fn md_align(&self) -> String {
@@ -106,7 +111,11 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
     let run = a.run;
     let hosts = a.hosts();
     let mut page = ReportPage {
-        title: if hosts.len() == 1 { format!("Socket report: {}", hosts[0]) } else { format!("Socket report: {} hosts", hosts.len()) },
+        title: if hosts.len() == 1 {
+            format!("Socket report: {}", hosts[0])
+        } else {
+            format!("Socket report: {} hosts", hosts.len())
+        },
         generated: generated.to_string(),
         intro: Vec::new(),
         fleet_charts: Vec::new(),
@@ -148,9 +157,19 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
     for h in hosts {
         let mut overview = TableOut::new(
             "Captures",
-            ["capture", "tool", "snapshots", "rows (last)", "ESTABLISHED", "TIME_WAIT", "CLOSE_WAIT", "SYN_SENT", "SYN_RECV"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "capture",
+                "tool",
+                "snapshots",
+                "rows (last)",
+                "ESTABLISHED",
+                "TIME_WAIT",
+                "CLOSE_WAIT",
+                "SYN_SENT",
+                "SYN_RECV",
+            ]
+            .map(String::from)
+            .to_vec(),
             2,
         );
         let mut srcs = Vec::new();
@@ -177,7 +196,12 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
             }
         }
         sections = rest;
-        page.hosts.push(HostSection { name: h.to_string(), anchor: slug(&format!("host-{h}")), overview, sources: srcs });
+        page.hosts.push(HostSection {
+            name: h.to_string(),
+            anchor: slug(&format!("host-{h}")),
+            overview,
+            sources: srcs,
+        });
     }
 
     for s in &run.sources {
@@ -204,7 +228,9 @@ fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
                 .views
                 .iter()
                 .enumerate()
-                .filter(|(_, v)| v.host == h && (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
+                .filter(|(_, v)| {
+                    v.host == h && (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters
+                })
                 .collect();
             let loops: Vec<usize> = mine.iter().filter(|(_, v)| v.snaps.len() > 1).map(|(i, _)| *i).collect();
             if loops.is_empty() {
@@ -236,7 +262,13 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
             v.snaps.len(),
             if v.snaps.len() == 1 { "" } else { "s" },
             thousands(lk.total),
-            if v.kind == Kind::Conntrack { "entries" } else if lk.from_counters { "sockets (kernel count)" } else { "sockets" },
+            if v.kind == Kind::Conntrack {
+                "entries"
+            } else if lk.from_counters {
+                "sockets (kernel count)"
+            } else {
+                "sockets"
+            },
             ls.index
         ),
         charts: Vec::new(),
@@ -247,16 +279,32 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
 
     // States: peak and last.
     let (cols, rows) = analysis::states::peak_and_last(v);
-    let mut t = TableOut::new("State distribution", [vec!["snapshot".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()].concat(), 1);
+    let mut t = TableOut::new(
+        "State distribution",
+        [vec!["snapshot".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()].concat(),
+        1,
+    );
     for r in &rows {
-        t.rows.push([vec![r.label.clone(), thousands(r.total)], r.counts.iter().map(|c| thousands(*c)).collect()].concat());
+        t.rows.push(
+            [vec![r.label.clone(), thousands(r.total)], r.counts.iter().map(|c| thousands(*c)).collect()]
+                .concat(),
+        );
     }
     s.tables.push(t);
     if featured {
         charts.push(Chart {
-            title: format!("{} states at snapshot {}", if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }, ls.index),
+            title: format!(
+                "{} states at snapshot {}",
+                if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" },
+                ls.index
+            ),
             subtitle: subtitle.clone(),
-            kind: ChartKind::StateBars { states: analysis::states::distribution(lk).into_iter().map(|(n, c)| (n.to_string(), c)).collect() },
+            kind: ChartKind::StateBars {
+                states: analysis::states::distribution(lk)
+                    .into_iter()
+                    .map(|(n, c)| (n.to_string(), c))
+                    .collect(),
+            },
             width: 1000,
             height: 520,
         });
@@ -291,7 +339,10 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                 None => TimeAxis::Indices(tl.indices.clone()),
             };
             charts.push(Chart {
-                title: format!("{} states over time", if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }),
+                title: format!(
+                    "{} states over time",
+                    if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }
+                ),
                 subtitle: subtitle.clone(),
                 kind: ChartKind::Timeline {
                     x,
@@ -309,11 +360,18 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         if let Some((cols, rows)) = analysis::direction::table(lk) {
             let mut t = TableOut::new(
                 format!("Direction of connected sockets at snapshot {}", ls.index),
-                [vec!["direction".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()].concat(),
+                [vec!["direction".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()]
+                    .concat(),
                 1,
             );
             for (d, total, counts) in rows {
-                t.rows.push([vec![d.name().to_string(), thousands(total)], counts.iter().map(|c| thousands(*c)).collect()].concat());
+                t.rows.push(
+                    [
+                        vec![d.name().to_string(), thousands(total)],
+                        counts.iter().map(|c| thousands(*c)).collect(),
+                    ]
+                    .concat(),
+                );
             }
             if !t.rows.is_empty() {
                 s.tables.push(t);
@@ -324,11 +382,21 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
             for h in analysis::peers::hotspots(d, top) {
                 let mut t = TableOut::new(
                     format!("{} — {which} snapshot {}", h.title, snap.index),
-                    [vec![h.key.to_string(), "".into(), "total".into()], h.states.iter().map(|c| c.to_string()).collect()].concat(),
+                    [
+                        vec![h.key.to_string(), "".into(), "total".into()],
+                        h.states.iter().map(|c| c.to_string()).collect(),
+                    ]
+                    .concat(),
                     2,
                 );
                 for r in &h.rows {
-                    t.rows.push([vec![r.label.clone(), r.note.clone(), thousands(r.total)], r.counts.iter().map(|c| thousands(*c)).collect()].concat());
+                    t.rows.push(
+                        [
+                            vec![r.label.clone(), r.note.clone(), thousands(r.total)],
+                            r.counts.iter().map(|c| thousands(*c)).collect(),
+                        ]
+                        .concat(),
+                    );
                 }
                 if featured && which == "last" && h.title == "Top remote addresses" {
                     charts.push(Chart {
@@ -343,7 +411,14 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                                 .rows
                                 .iter()
                                 .map(|r| {
-                                    (format!("{} ({})", r.label, r.note), h.states.iter().zip(&r.counts).map(|(n, c)| (n.to_string(), *c)).collect())
+                                    (
+                                        format!("{} ({})", r.label, r.note),
+                                        h.states
+                                            .iter()
+                                            .zip(&r.counts)
+                                            .map(|(n, c)| (n.to_string(), *c))
+                                            .collect(),
+                                    )
                                 })
                                 .collect(),
                             x_label: "sockets".into(),
@@ -357,51 +432,62 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         }
         if let Some(d) = &lk.detail {
             if let Some(pu) = analysis::ephemeral::port_use(lk, v.port_range)
-                && !pu.rows.is_empty() {
-                    let size = pu.size();
-                    let mut t = TableOut::new(
-                        format!(
-                            "Ephemeral ports per destination at snapshot {} (range {}–{}, {} ports{})",
-                            ls.index,
-                            pu.range.0,
-                            pu.range.1,
-                            thousands(size),
-                            if pu.range_captured { "" } else { ", default: no sysctl captured" }
-                        ),
-                        ["local address", "destination", "sockets", "of which TIME_WAIT", "share of range"].map(String::from).to_vec(),
-                        2,
-                    );
-                    for r in pu.rows {
-                        t.rows.push(vec![
-                            r.local.clone(),
-                            analysis::peers::join(&r.remote, r.port),
-                            thousands(r.sockets),
-                            thousands(r.time_wait),
-                            format!("{:.2}%", r.share * 100.0),
-                        ]);
-                    }
-                    s.tables.push(t);
-                    if featured {
-                        charts.push(Chart {
-                            title: format!("Ephemeral ports per destination at snapshot {}", ls.index),
-                            subtitle: subtitle.clone(),
-                            kind: ChartKind::EphemeralUse {
-                                rows: pu
-                                    .rows
-                                    .iter()
-                                    .map(|r| (format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)), r.sockets, r.time_wait))
-                                    .collect(),
-                                range_size: size,
-                            },
-                            width: 1000,
-                            height: 0,
-                        });
-                    }
+                && !pu.rows.is_empty()
+            {
+                let size = pu.size();
+                let mut t = TableOut::new(
+                    format!(
+                        "Ephemeral ports per destination at snapshot {} (range {}–{}, {} ports{})",
+                        ls.index,
+                        pu.range.0,
+                        pu.range.1,
+                        thousands(size),
+                        if pu.range_captured { "" } else { ", default: no sysctl captured" }
+                    ),
+                    ["local address", "destination", "sockets", "of which TIME_WAIT", "share of range"]
+                        .map(String::from)
+                        .to_vec(),
+                    2,
+                );
+                for r in pu.rows {
+                    t.rows.push(vec![
+                        r.local.clone(),
+                        analysis::peers::join(&r.remote, r.port),
+                        thousands(r.sockets),
+                        thousands(r.time_wait),
+                        format!("{:.2}%", r.share * 100.0),
+                    ]);
                 }
+                s.tables.push(t);
+                if featured {
+                    charts.push(Chart {
+                        title: format!("Ephemeral ports per destination at snapshot {}", ls.index),
+                        subtitle: subtitle.clone(),
+                        kind: ChartKind::EphemeralUse {
+                            rows: pu
+                                .rows
+                                .iter()
+                                .map(|r| {
+                                    (
+                                        format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)),
+                                        r.sockets,
+                                        r.time_wait,
+                                    )
+                                })
+                                .collect(),
+                            range_size: size,
+                        },
+                        width: 1000,
+                        height: 0,
+                    });
+                }
+            }
             if !d.listeners.is_empty() {
                 let mut t = TableOut::new(
                     format!("Listening sockets at snapshot {}", ls.index),
-                    ["address", "port", "process", "accept queue (Recv-Q)", "backlog (Send-Q)"].map(String::from).to_vec(),
+                    ["address", "port", "process", "accept queue (Recv-Q)", "backlog (Send-Q)"]
+                        .map(String::from)
+                        .to_vec(),
                     3,
                 );
                 for l in &d.listeners {
@@ -418,8 +504,14 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         }
     } else {
         let c = analysis::conntrack::composition(lk);
-        let mut t = TableOut::new(format!("Conntrack entries at snapshot {}", ls.index), ["", "entries", "share"].map(String::from).to_vec(), 1);
-        let pct = |n: u64| if c.total == 0 { "—".into() } else { format!("{:.1}%", n as f64 * 100.0 / c.total as f64) };
+        let mut t = TableOut::new(
+            format!("Conntrack entries at snapshot {}", ls.index),
+            ["", "entries", "share"].map(String::from).to_vec(),
+            1,
+        );
+        let pct = |n: u64| {
+            if c.total == 0 { "—".into() } else { format!("{:.1}%", n as f64 * 100.0 / c.total as f64) }
+        };
         t.rows.push(vec!["total".into(), thousands(c.total), "100%".into()]);
         for (p, n) in &c.protocols {
             t.rows.push(vec![format!("protocol {p}"), thousands(*n), pct(*n)]);
@@ -431,14 +523,23 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         }
         s.tables.push(t);
         if !c.top_destinations.is_empty() {
-            let mut t = TableOut::new("Top original destinations", ["destination", "entries", "unreplied"].map(String::from).to_vec(), 1);
+            let mut t = TableOut::new(
+                "Top original destinations",
+                ["destination", "entries", "unreplied"].map(String::from).to_vec(),
+                1,
+            );
             for d in c.top_destinations.iter().take(top) {
-                t.rows.push(vec![analysis::peers::join(&d.addr, d.port), thousands(d.entries as u64), thousands(d.unreplied as u64)]);
+                t.rows.push(vec![
+                    analysis::peers::join(&d.addr, d.port),
+                    thousands(d.entries as u64),
+                    thousands(d.unreplied as u64),
+                ]);
             }
             s.tables.push(t);
         }
         if !c.top_sources.is_empty() {
-            let mut t = TableOut::new("Top original sources", ["source", "entries"].map(String::from).to_vec(), 1);
+            let mut t =
+                TableOut::new("Top original sources", ["source", "entries"].map(String::from).to_vec(), 1);
             for (a, n) in c.top_sources.iter().take(top) {
                 t.rows.push(vec![a.clone(), thousands(*n)]);
             }
@@ -461,7 +562,11 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         }
     }
     if let Some(sk) = &ls.sockstat {
-        let mut t = TableOut::new("Kernel counters (ss -s / sockstat)", ["counter", "value"].map(String::from).to_vec(), 1);
+        let mut t = TableOut::new(
+            "Kernel counters (ss -s / sockstat)",
+            ["counter", "value"].map(String::from).to_vec(),
+            1,
+        );
         for (name, v) in [
             ("sockets", sk.total),
             ("TCP", sk.tcp_total.or(sk.tcp_inuse)),
@@ -478,11 +583,8 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         s.tables.push(t);
     }
 
-    let rendered: Vec<anyhow::Result<ChartOut>> = charts
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, c)| render_chart(c, &format!("{anchor}-{i}")))
-        .collect();
+    let rendered: Vec<anyhow::Result<ChartOut>> =
+        charts.into_par_iter().enumerate().map(|(i, c)| render_chart(c, &format!("{anchor}-{i}"))).collect();
     s.charts = rendered.into_iter().collect::<anyhow::Result<_>>()?;
     Ok(s)
 }
@@ -575,7 +677,9 @@ fn fleet(a: &Analysis<'_>) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
 fn accounting(a: &Analysis<'_>) -> TableOut {
     let mut t = TableOut::new(
         "Line accounting",
-        ["source", "host", "format", "lines", "parsed", "structural", "ignored", "rejected", "snapshots"].map(String::from).to_vec(),
+        ["source", "host", "format", "lines", "parsed", "structural", "ignored", "rejected", "snapshots"]
+            .map(String::from)
+            .to_vec(),
         3,
     );
     for s in &a.run.sources {
@@ -626,7 +730,11 @@ pub fn write(page: &ReportPage, summary_json: &[u8], dir: &Path, force: bool) ->
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> anyhow::Result<()> {
         std::fs::create_dir_all(tmp.join("charts"))?;
-        for c in page.fleet_charts.iter().chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts))) {
+        for c in page
+            .fleet_charts
+            .iter()
+            .chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts)))
+        {
             std::fs::write(tmp.join("charts").join(format!("{}.svg", c.file)), &c.svg)?;
             std::fs::write(tmp.join("charts").join(format!("{}.png", c.file)), &c.png)?;
         }
@@ -652,4 +760,3 @@ pub fn write(page: &ReportPage, summary_json: &[u8], dir: &Path, force: bool) ->
     }
     Ok(())
 }
-
