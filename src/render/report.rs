@@ -196,6 +196,8 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
             }
         }
         sections = rest;
+        // Capture loops and the main captures first, the rest after.
+        srcs.sort_by_key(|s| !s.featured);
         page.hosts.push(HostSection {
             name: h.to_string(),
             anchor: slug(&format!("host-{h}")),
@@ -304,6 +306,7 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                     .into_iter()
                     .map(|(n, c)| (n.to_string(), c))
                     .collect(),
+                value_label: if v.kind == Kind::Conntrack { "entries".into() } else { "sockets".into() },
             },
             width: 1000,
             height: 520,

@@ -79,7 +79,11 @@ pub struct Chart {
 #[derive(Debug, Clone)]
 pub enum ChartKind {
     /// State distribution: one bar per state (vertical), counts on top of bars.
-    StateBars { states: Vec<(String, u64)> },
+    StateBars {
+        states: Vec<(String, u64)>,
+        /// Title of the value axis: "sockets", or "entries" for conntrack.
+        value_label: String,
+    },
     /// Hotspots: horizontal bars, one per label (peer, addr:port, /24, port,
     /// process), stacked by state, label left, total at bar end. Long labels
     /// are shortened in the middle ("…"); the SVG keeps the full text as a
@@ -241,7 +245,9 @@ fn build(chart: &Chart) -> Result<scene::Scene, ChartError> {
     let mut scene = scene::Scene::new(width, height);
     let head = Head { title: &chart.title, subtitle: &chart.subtitle };
     match &chart.kind {
-        ChartKind::StateBars { states } => state_bars::draw(&mut scene, &head, states),
+        ChartKind::StateBars { states, value_label } => {
+            state_bars::draw(&mut scene, &head, states, value_label)
+        }
         ChartKind::Hotspots { rows, x_label } => hotspots::draw(&mut scene, &head, rows, x_label),
         ChartKind::Timeline { x, series } => timeline::draw(&mut scene, &head, x, series),
         ChartKind::EphemeralUse { rows, range_size } => ephemeral::draw(&mut scene, &head, rows, *range_size),

@@ -55,6 +55,7 @@ fn state_bars() -> Chart {
                 ("CLOSING", 0),
                 ("UNCONN", 18),
             ]),
+            value_label: "sockets".into(),
         },
     )
 }
@@ -331,7 +332,11 @@ fn empties() -> Vec<(&'static str, Chart)> {
     vec![
         (
             "empty_state_bars",
-            Chart::new("Socket states", "no input", ChartKind::StateBars { states: Vec::new() }),
+            Chart::new(
+                "Socket states",
+                "no input",
+                ChartKind::StateBars { states: Vec::new(), value_label: "sockets".into() },
+            ),
         ),
         (
             "empty_hotspots",
