@@ -46,12 +46,10 @@ impl AddrKey {
 
     #[inline(always)]
     pub fn inline(s: &[u8]) -> Option<AddrKey> {
-        if s.len() > 15 {
-            return None;
-        }
+        let (lo, hi) = crate::model::pack_words(s)?;
         let mut b = [0u8; 16];
-        b[..s.len()].copy_from_slice(s);
-        b[15] = s.len() as u8;
+        b[..8].copy_from_slice(&lo.to_le_bytes());
+        b[8..].copy_from_slice(&hi.to_le_bytes());
         Some(AddrKey(b))
     }
 

@@ -92,6 +92,11 @@ impl TcpState {
         use TcpState::*;
         // Runs on every row: compare the word as one integer (up to 16
         // bytes packed with its length) instead of a chain of memcmp calls.
+        // Every state word starts with an upper-case letter; queue columns
+        // and addresses (the usual non-matches) are turned away here.
+        if !w.first().is_some_and(u8::is_ascii_uppercase) {
+            return Option::None;
+        }
         let k = pack(w)?;
         const T: [(u128, TcpState); 29] = [
             (pack_const(b"ESTAB"), Established),
@@ -138,13 +143,41 @@ impl TcpState {
 /// top byte); `None` if longer.
 #[inline(always)]
 pub fn pack(w: &[u8]) -> Option<u128> {
-    if w.len() > 15 {
-        return None;
-    }
-    let mut b = [0u8; 16];
-    b[..w.len()].copy_from_slice(w);
-    b[15] = w.len() as u8;
-    Some(u128::from_le_bytes(b))
+    let (lo, hi) = pack_words(w)?;
+    Some(u128::from(lo) | (u128::from(hi) << 64))
+}
+
+/// The bytes of `w` (≤ 15) zero-padded into two little-endian words, the
+/// length in the top byte of the second. Built from at most four
+/// overlapping fixed-size loads instead of a variable-length copy (this
+/// runs for every address and state word).
+#[inline(always)]
+pub fn pack_words(w: &[u8]) -> Option<(u64, u64)> {
+    let n = w.len();
+    let (lo, hi) = match n {
+        16.. => return None,
+        8.. => {
+            let lo = u64::from_le_bytes(w[..8].try_into().ok()?);
+            // The last 8 bytes overlap `lo`; keep only bytes 8..n.
+            let tail = u64::from_le_bytes(w[n - 8..].try_into().ok()?);
+            let hi = if n == 8 { 0 } else { tail >> (8 * (16 - n)) };
+            (lo, hi)
+        }
+        4.. => {
+            let a = u32::from_le_bytes(w[..4].try_into().ok()?) as u64;
+            let b = u32::from_le_bytes(w[n - 4..].try_into().ok()?) as u64;
+            // `b` holds bytes n-4..n; place them at n-4.
+            (a | (b << (8 * (n - 4))), 0)
+        }
+        _ => {
+            let mut lo = 0u64;
+            for (i, &c) in w.iter().enumerate() {
+                lo |= (c as u64) << (8 * i);
+            }
+            (lo, 0)
+        }
+    };
+    Some((lo, hi | ((n as u64) << 56)))
 }
 
 /// [`pack`] for constants.
@@ -499,6 +532,22 @@ mod tests {
             assert_eq!(TcpState::from_word(w), Some(s), "{}", String::from_utf8_lossy(w));
         }
         assert_eq!(TcpState::from_word(b"0.0.0.0:*"), None);
+    }
+
+    #[test]
+    fn packing_matches_a_plain_copy_for_every_length() {
+        let text = b"0123456789abcdefghij";
+        for n in 0..=text.len() {
+            let w = &text[..n];
+            let want = (n <= 15).then(|| {
+                let mut b = [0u8; 16];
+                b[..n].copy_from_slice(w);
+                b[15] = n as u8;
+                u128::from_le_bytes(b)
+            });
+            assert_eq!(pack(w), want, "length {n}");
+        }
+        assert_eq!(pack(b"ESTAB"), Some(pack_const(b"ESTAB")));
     }
 
     #[test]

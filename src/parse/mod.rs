@@ -394,6 +394,8 @@ fn has_ct_fields(after0: &[u8]) -> bool {
 }
 
 /// Titles that switch the netstat section.
+#[cold]
+#[inline(never)]
 fn title_line<'a>(body: &'a [u8], st: &mut LineState) -> Option<Line<'a>> {
     if starts_with(body, b"Active ") || starts_with(body, b"Aktive ") {
         let rest = &body[7..];
@@ -440,6 +442,8 @@ fn title_line<'a>(body: &'a [u8], st: &mut LineState) -> Option<Line<'a>> {
 }
 
 /// Column headers of netstat and ss tables.
+#[cold]
+#[inline(never)]
 fn table_header<'a>(body: &'a [u8], t0: &[u8], st: &mut LineState) -> Option<Line<'a>> {
     match t0 {
         b"Proto" => {
@@ -486,6 +490,8 @@ fn table_header<'a>(body: &'a [u8], t0: &[u8], st: &mut LineState) -> Option<Lin
 }
 
 /// Rulers, annotations, prompts and tool messages.
+#[cold]
+#[inline(never)]
 fn noise_line(body: &[u8]) -> Option<Structure> {
     let c = body[0];
     // Rulers: `-----`, `=====`, `*****`, Solaris `---- ---- ----`.
@@ -537,6 +543,8 @@ fn noise_line(body: &[u8]) -> Option<Structure> {
 }
 
 /// A row-shaped line that failed: say why it failed as a row.
+#[cold]
+#[inline(never)]
 fn row_reason(body: &[u8], t0: &[u8], _st: &LineState) -> Option<RejectReason> {
     if netstat::is_proto_word(t0) {
         return netstat::parse_row(body).err();
@@ -549,6 +557,8 @@ fn row_reason(body: &[u8], t0: &[u8], _st: &LineState) -> Option<RejectReason> {
 
 /// `skmem:(…)`, `cubic wscale:7,7 rto:204 …`: the detail line of `ss -i`
 /// when a tool re-indented it with spaces.
+#[cold]
+#[inline(never)]
 fn looks_like_ss_detail(body: &[u8]) -> bool {
     let (t, _) = match split_token(body) {
         Some(x) => x,
@@ -692,5 +702,12 @@ mod tests {
             Line::Rejected(RejectReason::WrongFormat)
         );
         assert!(matches!(classify(b"ESTAB 0 0 10.0.0.1:22 10.0.0.2:5", &mut st), Line::Socket(_)));
+    }
+}
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn print_sizes() {
+        eprintln!("SocketRecord {} ConntrackRecord {} Line {} Endpoint {}", std::mem::size_of::<super::record::SocketRecord>(), std::mem::size_of::<super::record::ConntrackRecord>(), std::mem::size_of::<super::Line>(), std::mem::size_of::<super::addr::Endpoint>());
     }
 }

@@ -62,18 +62,11 @@ fn load8(s: &[u8], i: usize) -> Option<u64> {
     s.get(i..i + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes)
 }
 
-/// Skips leading blanks. Eight bytes at a time: `ss` pads its columns with
-/// long runs of spaces, and a byte loop mispredicts at every run's end.
+/// Skips leading blanks. A plain byte loop: measured faster here than an
+/// eight-bytes-at-a-time scan, because runs between columns are short.
 #[inline(always)]
 pub fn skip_ws(i: &[u8]) -> &[u8] {
     let mut n = 0;
-    while let Some(x) = load8(i, n) {
-        let non_blank = !blank_bytes(x) & HIGHS;
-        if non_blank != 0 {
-            return &i[n + (non_blank.trailing_zeros() / 8) as usize..];
-        }
-        n += 8;
-    }
     while n < i.len() && is_ws(i[n]) {
         n += 1;
     }
@@ -84,13 +77,6 @@ pub fn skip_ws(i: &[u8]) -> &[u8] {
 #[inline(always)]
 fn token_len(i: &[u8]) -> usize {
     let mut n = 0;
-    while let Some(x) = load8(i, n) {
-        let blank = blank_bytes(x);
-        if blank != 0 {
-            return n + (blank.trailing_zeros() / 8) as usize;
-        }
-        n += 8;
-    }
     while n < i.len() && !is_ws(i[n]) {
         n += 1;
     }
