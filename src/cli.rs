@@ -22,6 +22,8 @@ pub enum Command {
     /// Postmortem report: index.html (charts inline), report.md, charts as
     /// PNG and SVG, and summary.json, written into a directory.
     Report(ReportArgs),
+    /// Render one chart (PNG or SVG, by the output's extension).
+    Chart(ChartArgs),
 }
 
 /// Options shared by every command that reads captures.
@@ -87,6 +89,34 @@ pub struct ReportArgs {
     /// Rows per hotspot table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Which chart.
+    #[arg(value_enum)]
+    pub kind: crate::render::charts::ChartName,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output file: .png or .svg.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+
+    /// Rows of the hotspot chart.
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub top: usize,
+
+    /// State to follow in `fleet-time` (default: the most telling one).
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+
+    /// Width and height in pixels (default: the chart's own).
+    #[arg(long, value_name = "PX")]
+    pub width: Option<u32>,
+    #[arg(long, value_name = "PX")]
+    pub height: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

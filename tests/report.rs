@@ -173,3 +173,44 @@ fn names_from_inputs_are_escaped_in_html_and_markdown() {
         }
     }
 }
+
+#[test]
+fn chart_command_renders_each_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, input, ext) in [
+        ("states", "samples/web-1/ss-tan.txt", "png"),
+        ("timeline", "samples/client-1/ss-loop.log", "svg"),
+        ("hotspots", "samples/web-1/ss-tanp.txt", "png"),
+        ("ephemeral", "samples/client-1/ss-tan.txt", "svg"),
+        ("conntrack", "samples/db-1/conntrack-L.txt", "png"),
+        ("fleet-states", "samples", "svg"),
+        ("fleet-time", "samples", "png"),
+    ] {
+        let out = dir.path().join(format!("{kind}.{ext}"));
+        sockscope().args(["chart", kind, input, "-o"]).arg(&out).assert().success();
+        if ext == "png" {
+            let (w, h, colours, ink) = png_stats(&out);
+            assert!(w >= 600 && h >= 200 && colours > 4 && ink > 0.01, "{kind}: {w}x{h} {colours} {ink}");
+        } else {
+            let text = std::fs::read_to_string(&out).unwrap();
+            roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn chart_command_says_why_it_cannot_draw() {
+    let dir = tempfile::tempdir().unwrap();
+    sockscope()
+        .args(["chart", "timeline", "samples/web-1/ss-tan.txt", "-o"])
+        .arg(dir.path().join("t.png"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("more than one snapshot"));
+    sockscope()
+        .args(["chart", "states", "samples/web-1/ss-tan.txt", "-o"])
+        .arg(dir.path().join("t.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(".png or .svg"));
+}

@@ -89,7 +89,7 @@ impl<'a> Analysis<'a> {
                     .enumerate()
                     .max_by(|a, b| a.1.1.total.cmp(&b.1.1.total).then(b.0.cmp(&a.0)))
                     .map_or(0, |(i, _)| i);
-                let range = sysctl.get(src.host.as_str()).and_then(|m| port_range(m));
+                let range = sysctl.get(src.host.as_str()).and_then(|m| crate::parse::sysctl::port_range(m));
                 SourceView {
                     source: s0.source,
                     host: &src.host,
@@ -111,16 +111,6 @@ impl<'a> Analysis<'a> {
         h.sort_unstable();
         h.dedup();
         h
-    }
-}
-
-/// `net.ipv4.ip_local_port_range` of a sysctl capture.
-pub fn port_range(m: &BTreeMap<String, String>) -> Option<(u16, u16)> {
-    let v = m.get("net.ipv4.ip_local_port_range")?;
-    let mut it = v.split_whitespace().map(|x| x.parse::<u16>().ok());
-    match (it.next()??, it.next()??) {
-        (lo, hi) if lo <= hi => Some((lo, hi)),
-        _ => None,
     }
 }
 

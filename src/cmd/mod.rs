@@ -1,5 +1,6 @@
 //! One module per subcommand. Each returns the exit status it wants.
 
+pub mod chart;
 pub mod report;
 pub mod summary;
 

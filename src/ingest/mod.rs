@@ -247,17 +247,10 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
 fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
     let mut out = BTreeMap::new();
     for (_, r) in results {
-        if let One::Sysctl(rep, map, _) = r {
-            let range = map.get("net.ipv4.ip_local_port_range").and_then(|v| {
-                let mut it = v.split_whitespace().map(|x| x.parse::<u16>().ok());
-                match (it.next()??, it.next()??) {
-                    (lo, hi) if lo <= hi => Some((lo, hi)),
-                    _ => None,
-                }
-            });
-            if let Some(r) = range {
-                out.insert(rep.host.clone(), r);
-            }
+        if let One::Sysctl(rep, map, _) = r
+            && let Some(range) = crate::parse::sysctl::port_range(map)
+        {
+            out.insert(rep.host.clone(), range);
         }
     }
     out

@@ -708,6 +708,12 @@ mod tests {
 mod size_probe {
     #[test]
     fn print_sizes() {
-        eprintln!("SocketRecord {} ConntrackRecord {} Line {} Endpoint {}", std::mem::size_of::<super::record::SocketRecord>(), std::mem::size_of::<super::record::ConntrackRecord>(), std::mem::size_of::<super::Line>(), std::mem::size_of::<super::addr::Endpoint>());
+        eprintln!(
+            "SocketRecord {} ConntrackRecord {} Line {} Endpoint {}",
+            std::mem::size_of::<super::record::SocketRecord>(),
+            std::mem::size_of::<super::record::ConntrackRecord>(),
+            std::mem::size_of::<super::Line>(),
+            std::mem::size_of::<super::addr::Endpoint>()
+        );
     }
 }

@@ -65,6 +65,16 @@ pub fn parse_line(raw: &[u8]) -> SysctlLine<'_> {
     SysctlLine::Entry { key, value }
 }
 
+/// `net.ipv4.ip_local_port_range` (`32768\t60999`) of a sysctl capture.
+pub fn port_range(m: &std::collections::BTreeMap<String, String>) -> Option<(u16, u16)> {
+    let v = m.get("net.ipv4.ip_local_port_range")?;
+    let mut it = v.split_whitespace().map(|x| x.parse::<u16>().ok());
+    match (it.next()??, it.next()??) {
+        (lo, hi) if lo <= hi => Some((lo, hi)),
+        _ => None,
+    }
+}
+
 /// True if most of `sample`'s non-blank lines are sysctl entries.
 pub fn looks_like_sysctl<'a>(sample: impl Iterator<Item = &'a [u8]>) -> bool {
     let (mut entries, mut other) = (0usize, 0usize);

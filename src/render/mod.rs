@@ -2,6 +2,7 @@
 //! pages, and `chart` for plotters charts).
 
 pub mod chart;
+pub mod charts;
 pub mod csv;
 pub mod json;
 pub mod markdown;

@@ -15,10 +15,8 @@ use rayon::prelude::*;
 
 use crate::analysis::{self, Analysis, SourceView, thousands};
 use crate::model::Kind;
-use crate::render::chart::{self, Chart, ChartKind, TimeAxis};
-
-/// How many hosts the fleet heatmaps show before aggregating.
-const FLEET_ROWS: usize = 60;
+use crate::render::chart::{self, Chart};
+use crate::render::charts;
 
 /// A chart, rendered once for both pages.
 pub struct ChartOut {
@@ -250,7 +248,6 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
     let (ls, lk) = v.last();
     let span = v.span();
     let anchor = slug(&format!("{}-{}-{}", v.host, v.path, v.kind.name()));
-    let subtitle = format!("{} · {} · {}", v.host, v.path, span);
     let mut s = SourceSection {
         anchor: anchor.clone(),
         host: v.host.to_string(),
@@ -277,7 +274,7 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         tables: Vec::new(),
         notes: Vec::new(),
     };
-    let mut charts: Vec<Chart> = Vec::new();
+    let specs: Vec<Chart> = if featured { charts::for_view(v, top) } else { Vec::new() };
 
     // States: peak and last.
     let (cols, rows) = analysis::states::peak_and_last(v);
@@ -293,25 +290,6 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
         );
     }
     s.tables.push(t);
-    if featured {
-        charts.push(Chart {
-            title: format!(
-                "{} states at snapshot {}",
-                if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" },
-                ls.index
-            ),
-            subtitle: subtitle.clone(),
-            kind: ChartKind::StateBars {
-                states: analysis::states::distribution(lk)
-                    .into_iter()
-                    .map(|(n, c)| (n.to_string(), c))
-                    .collect(),
-                value_label: if v.kind == Kind::Conntrack { "entries".into() } else { "sockets".into() },
-            },
-            width: 1000,
-            height: 520,
-        });
-    }
 
     // Timeline.
     if v.snaps.len() > 1 {
@@ -336,25 +314,6 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
             ]);
         }
         s.tables.push(t);
-        if featured {
-            let x = match &tl.times {
-                Some(t) => TimeAxis::Instants(t.clone()),
-                None => TimeAxis::Indices(tl.indices.clone()),
-            };
-            charts.push(Chart {
-                title: format!(
-                    "{} states over time",
-                    if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }
-                ),
-                subtitle: subtitle.clone(),
-                kind: ChartKind::Timeline {
-                    x,
-                    series: tl.series.iter().map(|(n, ys)| (n.to_string(), ys.clone())).collect(),
-                },
-                width: 1000,
-                height: 520,
-            });
-        }
     }
 
     // Direction, hotspots, ports, listeners: from the detail of the last
@@ -401,35 +360,7 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                         .concat(),
                     );
                 }
-                if featured && which == "last" && h.title == "Top remote addresses" {
-                    charts.push(Chart {
-                        title: format!("Top remote addresses at snapshot {}", snap.index),
-                        subtitle: format!(
-                            "{subtitle} · top {} peer/direction pairs of {} distinct peers",
-                            h.rows.len(),
-                            thousands(kind.remote_distinct)
-                        ),
-                        kind: ChartKind::Hotspots {
-                            rows: h
-                                .rows
-                                .iter()
-                                .map(|r| {
-                                    (
-                                        format!("{} ({})", r.label, r.note),
-                                        h.states
-                                            .iter()
-                                            .zip(&r.counts)
-                                            .map(|(n, c)| (n.to_string(), *c))
-                                            .collect(),
-                                    )
-                                })
-                                .collect(),
-                            x_label: "sockets".into(),
-                        },
-                        width: 1000,
-                        height: 0,
-                    });
-                }
+
                 s.tables.push(t);
             }
         }
@@ -462,28 +393,6 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
                     ]);
                 }
                 s.tables.push(t);
-                if featured {
-                    charts.push(Chart {
-                        title: format!("Ephemeral ports per destination at snapshot {}", ls.index),
-                        subtitle: subtitle.clone(),
-                        kind: ChartKind::EphemeralUse {
-                            rows: pu
-                                .rows
-                                .iter()
-                                .map(|r| {
-                                    (
-                                        format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)),
-                                        r.sockets,
-                                        r.time_wait,
-                                    )
-                                })
-                                .collect(),
-                            range_size: size,
-                        },
-                        width: 1000,
-                        height: 0,
-                    });
-                }
             }
             if !d.listeners.is_empty() {
                 let mut t = TableOut::new(
@@ -548,21 +457,6 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
             }
             s.tables.push(t);
         }
-        if featured {
-            charts.push(Chart {
-                title: format!("Conntrack composition at snapshot {}", ls.index),
-                subtitle: subtitle.clone(),
-                kind: ChartKind::Conntrack {
-                    states: c.states.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
-                    assured: c.assured,
-                    unreplied: c.unreplied,
-                    total: c.total,
-                    timeouts: c.timeouts.clone(),
-                },
-                width: 1000,
-                height: 640,
-            });
-        }
     }
     if let Some(sk) = &ls.sockstat {
         let mut t = TableOut::new(
@@ -587,7 +481,7 @@ fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Res
     }
 
     let rendered: Vec<anyhow::Result<ChartOut>> =
-        charts.into_par_iter().enumerate().map(|(i, c)| render_chart(c, &format!("{anchor}-{i}"))).collect();
+        specs.into_par_iter().enumerate().map(|(i, c)| render_chart(c, &format!("{anchor}-{i}"))).collect();
     s.charts = rendered.into_iter().collect::<anyhow::Result<_>>()?;
     Ok(s)
 }
@@ -605,14 +499,7 @@ fn peak_then_last<'a>(
 }
 
 fn render_chart(mut c: Chart, file: &str) -> anyhow::Result<ChartOut> {
-    if c.height == 0 {
-        let rows = match &c.kind {
-            ChartKind::Hotspots { rows, .. } => rows.len(),
-            ChartKind::EphemeralUse { rows, .. } => rows.len(),
-            _ => 10,
-        };
-        c.height = (160 + 28 * rows as u32).max(320);
-    }
+    charts::fit_height(&mut c);
     let svg = chart::render_svg(&c)?;
     let png = chart::render_png(&c)?;
     Ok(ChartOut { file: file.to_string(), title: c.title.clone(), svg, png })
@@ -628,51 +515,11 @@ fn fleet(a: &Analysis<'_>) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
     for (h, vals) in hs.hosts.iter().zip(&hs.values) {
         table.rows.push([vec![h.clone()], vals.iter().map(|v| thousands(*v)).collect()].concat());
     }
-    let mut charts = Vec::new();
-    let capped = hs.hosts.len() > FLEET_ROWS;
-    charts.push(Chart {
-        title: "Sockets by state per host".into(),
-        subtitle: format!(
-            "{} hosts, last snapshot of each host's main capture{}",
-            hs.hosts.len(),
-            if capped { format!("; top {FLEET_ROWS} hosts by total shown") } else { String::new() }
-        ),
-        kind: ChartKind::Heatmap {
-            rows: hs.hosts.clone(),
-            columns: hs.states.iter().map(|s| s.to_string()).collect(),
-            values: hs.values.clone(),
-            value_label: "sockets".into(),
-        },
-        width: 1000,
-        height: 0,
-    });
-    if let Some(state) = analysis::fleet::state_to_follow(a) {
-        let (hosts, values) = analysis::fleet::host_time(a, state, 40);
-        if values.iter().any(|r| r.len() > 1) {
-            let cols = values.iter().map(Vec::len).max().unwrap_or(1);
-            charts.push(Chart {
-                title: format!("{state} per host over each capture"),
-                subtitle: format!("each host's snapshots in {cols} equal slices (max per slice)"),
-                kind: ChartKind::Heatmap {
-                    rows: hosts,
-                    columns: (1..=cols).map(|i| i.to_string()).collect(),
-                    values,
-                    value_label: "sockets".into(),
-                },
-                width: 1000,
-                height: 0,
-            });
-        }
-    }
-    let out = charts
+    let out = charts::fleet_states(a)
         .into_iter()
+        .chain(charts::fleet_time(a, None))
         .enumerate()
-        .map(|(i, mut c)| {
-            if let ChartKind::Heatmap { rows, .. } = &c.kind {
-                c.height = (170 + 30 * rows.len().min(FLEET_ROWS) as u32).max(240);
-            }
-            render_chart(c, &format!("fleet-{i}"))
-        })
+        .map(|(i, c)| render_chart(c, &format!("fleet-{i}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok((out, table))
 }

@@ -1,0 +1,69 @@
+//! `sockscope chart KIND INPUT... -o FILE`: one chart of the inputs' main
+//! capture (the one with the most snapshots, then the most rows), or of
+//! the fleet.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::analysis::{Analysis, SourceView};
+use crate::cli::ChartArgs;
+use crate::model::Kind;
+use crate::render::chart;
+use crate::render::charts::{self, ChartName};
+
+use super::{Status, read_inputs};
+
+pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("png" | "svg")) {
+        anyhow::bail!("{}: the output must end in .png or .svg", args.output.display());
+    }
+    let (run, status) = read_inputs(&args.input, args.top.max(20), true)?;
+    if args.input.strict && status != Status::Ok {
+        return Ok(status);
+    }
+    let a = Analysis::build(&run);
+    let conntrack = args.kind == ChartName::Conntrack;
+    let view = main_view(&a, conntrack);
+    let picked = match args.kind {
+        ChartName::States => view.map(charts::states),
+        ChartName::Timeline => view.and_then(charts::timeline),
+        ChartName::Hotspots => view.and_then(|v| charts::hotspots(v, args.top)),
+        ChartName::Ephemeral => view.and_then(charts::ephemeral),
+        ChartName::Conntrack => view.and_then(charts::conntrack),
+        ChartName::FleetStates => charts::fleet_states(&a),
+        ChartName::FleetTime => charts::fleet_time(&a, args.state.as_deref()),
+    };
+    let Some(mut c) = picked else {
+        anyhow::bail!("the inputs have nothing to draw a {:?} chart from ({})", args.kind, why(args.kind));
+    };
+    if let Some(w) = args.width {
+        c.width = w;
+    }
+    if let Some(h) = args.height {
+        c.height = h;
+    }
+    charts::fit_height(&mut c);
+    chart::render(&c, &args.output).with_context(|| format!("writing {}", args.output.display()))?;
+    writeln!(out, "wrote {}", args.output.display())?;
+    Ok(status)
+}
+
+/// The capture a single-capture chart is drawn from.
+fn main_view<'b, 'a>(a: &'b Analysis<'a>, conntrack: bool) -> Option<&'b SourceView<'a>> {
+    a.views
+        .iter()
+        .filter(|v| (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
+        .max_by_key(|v| (v.snaps.len(), v.last().1.total))
+}
+
+fn why(kind: ChartName) -> &'static str {
+    match kind {
+        ChartName::Timeline => "a timeline needs a capture with more than one snapshot",
+        ChartName::Conntrack => "no conntrack capture",
+        ChartName::Ephemeral => "no outbound sockets",
+        ChartName::FleetTime => "a fleet timeline needs capture loops",
+        _ => "no socket capture",
+    }
+}

@@ -1,0 +1,239 @@
+//! Which charts a capture gets, and their inputs: the bridge from analysis
+//! passes to `render::chart`. Used by the report (every chart of a
+//! featured capture) and by `sockscope chart` (one chart).
+
+use crate::analysis::{self, Analysis, SourceView, thousands};
+use crate::model::Kind;
+use crate::render::chart::{Chart, ChartKind, TimeAxis};
+
+/// Rows the fleet heatmaps show before aggregating.
+pub const FLEET_ROWS: usize = 60;
+
+/// The chart kinds `sockscope chart` can draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartName {
+    /// State distribution of the last snapshot.
+    States,
+    /// States over time (stacked area).
+    Timeline,
+    /// Top remote addresses, stacked by state.
+    Hotspots,
+    /// Ephemeral ports per destination against the range.
+    Ephemeral,
+    /// Conntrack composition.
+    Conntrack,
+    /// Fleet: host × state heatmap.
+    FleetStates,
+    /// Fleet: one state per host over each capture.
+    FleetTime,
+}
+
+fn subtitle(v: &SourceView<'_>) -> String {
+    format!("{} · {} · {}", v.host, v.path, v.span())
+}
+
+fn what(v: &SourceView<'_>) -> &'static str {
+    if v.kind == Kind::Conntrack { "Conntrack" } else { "TCP" }
+}
+
+/// State distribution of the last snapshot.
+pub fn states(v: &SourceView<'_>) -> Chart {
+    let (ls, lk) = v.last();
+    Chart {
+        title: format!("{} states at snapshot {}", what(v), ls.index),
+        subtitle: subtitle(v),
+        kind: ChartKind::StateBars {
+            states: analysis::states::distribution(lk).into_iter().map(|(n, c)| (n.to_string(), c)).collect(),
+            value_label: if v.kind == Kind::Conntrack { "entries".into() } else { "sockets".into() },
+        },
+        width: 1000,
+        height: 520,
+    }
+}
+
+/// States over time; `None` for a single snapshot.
+pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
+    if v.snaps.len() < 2 {
+        return None;
+    }
+    let tl = analysis::timeline::timeline(v);
+    let x = match &tl.times {
+        Some(t) => TimeAxis::Instants(t.clone()),
+        None => TimeAxis::Indices(tl.indices.clone()),
+    };
+    Some(Chart {
+        title: format!("{} states over time", what(v)),
+        subtitle: subtitle(v),
+        kind: ChartKind::Timeline {
+            x,
+            series: tl.series.iter().map(|(n, ys)| (n.to_string(), ys.clone())).collect(),
+        },
+        width: 1000,
+        height: 520,
+    })
+}
+
+/// Top remote addresses (by direction) of the last snapshot.
+pub fn hotspots(v: &SourceView<'_>, top: usize) -> Option<Chart> {
+    let (ls, lk) = v.last();
+    let d = lk.detail.as_ref()?;
+    let h = analysis::peers::hotspots(d, top).into_iter().find(|h| h.title == "Top remote addresses")?;
+    Some(Chart {
+        title: format!("Top remote addresses at snapshot {}", ls.index),
+        subtitle: format!(
+            "{} · top {} peer/direction pairs of {} distinct peers",
+            subtitle(v),
+            h.rows.len(),
+            thousands(lk.remote_distinct)
+        ),
+        kind: ChartKind::Hotspots {
+            rows: h
+                .rows
+                .iter()
+                .map(|r| {
+                    (
+                        format!("{} ({})", r.label, r.note),
+                        h.states.iter().zip(&r.counts).map(|(n, c)| (n.to_string(), *c)).collect(),
+                    )
+                })
+                .collect(),
+            x_label: "sockets".into(),
+        },
+        width: 1000,
+        height: 0,
+    })
+}
+
+/// Ephemeral ports per destination at the last snapshot.
+pub fn ephemeral(v: &SourceView<'_>) -> Option<Chart> {
+    let (ls, lk) = v.last();
+    let pu = analysis::ephemeral::port_use(lk, v.port_range)?;
+    if pu.rows.is_empty() {
+        return None;
+    }
+    Some(Chart {
+        title: format!("Ephemeral ports per destination at snapshot {}", ls.index),
+        subtitle: format!(
+            "{} · range {}–{}{}",
+            subtitle(v),
+            pu.range.0,
+            pu.range.1,
+            if pu.range_captured { "" } else { " (default; no sysctl captured)" }
+        ),
+        kind: ChartKind::EphemeralUse {
+            rows: pu
+                .rows
+                .iter()
+                .map(|r| {
+                    (
+                        format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)),
+                        r.sockets,
+                        r.time_wait,
+                    )
+                })
+                .collect(),
+            range_size: pu.size(),
+        },
+        width: 1000,
+        height: 0,
+    })
+}
+
+/// Conntrack composition of the last snapshot.
+pub fn conntrack(v: &SourceView<'_>) -> Option<Chart> {
+    if v.kind != Kind::Conntrack {
+        return None;
+    }
+    let (ls, lk) = v.last();
+    let c = analysis::conntrack::composition(lk);
+    Some(Chart {
+        title: format!("Conntrack composition at snapshot {}", ls.index),
+        subtitle: subtitle(v),
+        kind: ChartKind::Conntrack {
+            states: c.states.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+            assured: c.assured,
+            unreplied: c.unreplied,
+            total: c.total,
+            timeouts: c.timeouts.clone(),
+        },
+        width: 1000,
+        height: 640,
+    })
+}
+
+/// Every chart a featured capture gets in the report.
+pub fn for_view(v: &SourceView<'_>, top: usize) -> Vec<Chart> {
+    let mut out = vec![states(v)];
+    out.extend(timeline(v));
+    if v.kind == Kind::Conntrack {
+        out.extend(conntrack(v));
+    } else {
+        out.extend(hotspots(v, top));
+        out.extend(ephemeral(v));
+    }
+    out
+}
+
+/// Host × state at each host's last snapshot.
+pub fn fleet_states(a: &Analysis<'_>) -> Option<Chart> {
+    let hs = analysis::fleet::host_states(a);
+    if hs.hosts.is_empty() {
+        return None;
+    }
+    let capped = hs.hosts.len() > FLEET_ROWS;
+    Some(Chart {
+        title: "Sockets by state per host".into(),
+        subtitle: format!(
+            "{} hosts, last snapshot of each host's main capture{}",
+            hs.hosts.len(),
+            if capped { format!("; top {FLEET_ROWS} hosts by total shown") } else { String::new() }
+        ),
+        kind: ChartKind::Heatmap {
+            rows: hs.hosts,
+            columns: hs.states.iter().map(|s| s.to_string()).collect(),
+            values: hs.values,
+            value_label: "sockets".into(),
+        },
+        width: 1000,
+        height: 0,
+    })
+}
+
+/// One state per host across each host's capture (`state` or the most
+/// telling one).
+pub fn fleet_time(a: &Analysis<'_>, state: Option<&str>) -> Option<Chart> {
+    let state = match state {
+        Some(s) => s.to_string(),
+        None => analysis::fleet::state_to_follow(a)?.to_string(),
+    };
+    let (hosts, values) = analysis::fleet::host_time(a, &state, 40);
+    let cols = values.iter().map(Vec::len).max()?;
+    if cols < 2 {
+        return None;
+    }
+    Some(Chart {
+        title: format!("{state} per host over each capture"),
+        subtitle: format!("each host's snapshots in {cols} equal slices (max per slice)"),
+        kind: ChartKind::Heatmap {
+            rows: hosts,
+            columns: (1..=cols).map(|i| i.to_string()).collect(),
+            values,
+            value_label: "sockets".into(),
+        },
+        width: 1000,
+        height: 0,
+    })
+}
+
+/// Gives charts with height 0 a height that fits their rows.
+pub fn fit_height(c: &mut Chart) {
+    if c.height != 0 {
+        return;
+    }
+    c.height = match &c.kind {
+        ChartKind::Hotspots { rows, .. } => (160 + 28 * rows.len() as u32).max(320),
+        ChartKind::EphemeralUse { rows, .. } => (160 + 28 * rows.len() as u32).max(320),
+        ChartKind::Heatmap { rows, .. } => (170 + 30 * rows.len().min(FLEET_ROWS) as u32).max(240),
+        _ => 520,
+    };
+}
