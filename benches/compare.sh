@@ -14,7 +14,7 @@
 #     - sockscope summary --format json (states, top remote addresses, top
 #       local ports, line accounting), checked against the generator's truth;
 #     - the mawk one-liner doing the same three aggregations;
-#     - jc (from PyPI, in a venv under target/) on a 16 MB slice — jc holds
+#     - jc (from PyPI, in a venv under target/) on a 64 MB slice — jc holds
 #       its whole output in memory (~20x the input), so 1 GB would not fit —
 #       with sockscope timed on the very same slice;
 #  4. reports wall time, throughput, the ratio, and peak RSS (/usr/bin/time -v).
@@ -28,7 +28,7 @@ SIZE=${SIZE:-1G}
 RUNS=${RUNS:-3}
 SNAPSHOTS=${SNAPSHOTS:-10000}
 DATA=${DATA:-target/bench}
-JC_SLICE=${JC_SLICE:-16M}
+JC_SLICE=${JC_SLICE:-64M}
 mkdir -p "$DATA"
 
 command -v mawk >/dev/null || { echo "compare.sh: needs mawk (apt-get install mawk)" >&2; exit 2; }
@@ -59,17 +59,25 @@ gen ss-i "$DATA/ss-tanpi.txt"
 gen conntrack "$DATA/conntrack.txt"
 gen ss-loop "$DATA/ss-loop.log" --snapshots "$SNAPSHOTS"
 
-# best_of CMD...: prints "seconds peak_kib" of the fastest of $RUNS runs.
+# best_of CMD...: prints "seconds peak_kib" of the fastest of $RUNS runs
+# (wall time to the millisecond; peak RSS from GNU time).
 best_of() {
-  local best="" rss=0 i
-  for ((i = 0; i < RUNS; i++)); do
-    /usr/bin/time -f "%e %M" -o "$DATA/.time" "$@" >/dev/null 2>"$DATA/.stderr" || {
-      echo "compare.sh: failed: $*" >&2; cat "$DATA/.stderr" >&2; exit 1; }
-    read -r s k <"$DATA/.time"
-    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
-    if [ "$k" -gt "$rss" ]; then rss=$k; fi
-  done
-  echo "$best $rss"
+  python3 - "$DATA" "$RUNS" "$@" <<'PY'
+import subprocess, sys, time
+data, runs, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+best, rss = None, 0
+for _ in range(runs):
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", data + "/.time"] + cmd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.stderr.write("compare.sh: failed: %s\n%s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
+        sys.exit(1)
+    rss = max(rss, int(open(data + "/.time").read().split()[-1]))
+    best = dt if best is None else min(best, dt)
+print("%.3f %d" % (best, rss))
+PY
 }
 
 # The one-liners, per format: same three aggregations as sockscope's
@@ -122,12 +130,12 @@ bench_file() { # label file awk-program jc-parser
     smb=$(awk "BEGIN{printf \"%.0f\", $sb/1e6}")
     read -r s2 k2 < <(best_of "$BIN" summary --format json "$slice")
     row "$label, $smb MB slice" "sockscope" "${s2} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $sb/1e6/$s2}")" "1×" "$((k2 / 1024)) MiB" >>"$OUT"
-    if /usr/bin/time -f "%e %M" -o "$DATA/.time" sh -c "$JC $jcp < '$slice' > /dev/null" 2>"$DATA/.jcerr"; then
-      read -r jt jk <"$DATA/.time"
+    if RUNS=1 best_of sh -c "$JC $jcp < '$slice'" >"$DATA/.jc" 2>"$DATA/.jcerr"; then
+      read -r jt jk <"$DATA/.jc"
       row "$label, $smb MB slice" "jc $jcp" "${jt} s" "$(awk "BEGIN{printf \"%.1f MB/s\", $sb/1e6/$jt}")" "$(awk "BEGIN{printf \"%.0f× slower\", $jt/$s2}")" "$((jk / 1024)) MiB" >>"$OUT"
     else
       # jc's ss parser needs the Netid column, which `ss -tan` does not print.
-      row "$label, $smb MB slice" "jc $jcp" "fails" "—" "$(head -1 "$DATA/.jcerr" | sed 's/|/\\|/g')" "—" >>"$OUT"
+      row "$label, $smb MB slice" "jc $jcp" "fails" "—" "$(grep -m1 -o 'Error - .*' "$DATA/.jcerr" | sed 's/|/\\|/g')" "—" >>"$OUT"
     fi
   fi
 }

@@ -19,7 +19,8 @@ pub const VERSION: u32 = 1;
 #[derive(Serialize)]
 pub struct SummaryDoc<'a> {
     pub version: u32,
-    pub snapshots: Vec<SnapshotDoc<'a>>,
+    /// Serialized one snapshot at a time (never all in memory at once).
+    pub snapshots: Snapshots<'a>,
     pub sources: &'a [SourceReport],
     /// Inputs that could not be read (the others were analyzed).
     pub errors: Vec<String>,
@@ -75,23 +76,86 @@ pub struct ConntrackDoc {
     pub top_src: Vec<AddrCount>,
 }
 
-/// Builds the document: counts from the snapshots, ranked lists from the
-/// frames (sorted and cut to `top` in polars).
-pub fn build<'a>(run: &'a Ingested, frames: &Frames, top: usize) -> PolarsResult<SummaryDoc<'a>> {
-    let remote = ranked(&frames.remote, col::ADDR, top, |c, i| {
-        c.str().ok().and_then(|s| s.get(i)).unwrap_or_default().to_string()
-    })?;
-    let ports =
-        ranked(&frames.ports, col::PORT, top, |c, i| c.u16().ok().and_then(|s| s.get(i)).unwrap_or(0))?;
-    let states = long_map(&frames.states, col::STATE)?;
-    let protocols = long_map(&frames.protocols, col::PROTOCOL)?;
+/// Builds the document. Snapshots are produced lazily while serializing,
+/// from the frames' row ranges, so a capture with 100,000 snapshots does
+/// not hold 100,000 documents.
+pub fn build<'a>(run: &'a Ingested, frames: &'a Frames, top: usize) -> PolarsResult<SummaryDoc<'a>> {
+    let n = crate::frame::snapshot_rows(run).count();
+    let dense = |df: &DataFrame| -> PolarsResult<Vec<std::ops::Range<usize>>> {
+        let mut v = vec![0..0; n];
+        for (snap, r) in group_ranges(df)? {
+            if let Some(slot) = v.get_mut(snap as usize) {
+                *slot = r;
+            }
+        }
+        Ok(v)
+    };
+    Ok(SummaryDoc {
+        version: VERSION,
+        snapshots: Snapshots {
+            run,
+            frames,
+            top,
+            states: dense(&frames.states)?,
+            protocols: dense(&frames.protocols)?,
+            remote: dense(&frames.remote)?,
+            ports: dense(&frames.ports)?,
+        },
+        sources: &run.sources,
+        errors: run.errors.iter().map(|e| e.to_string()).collect(),
+        skipped: run.skipped.iter().map(|p| p.display().to_string()).collect(),
+    })
+}
 
-    let mut snapshots = Vec::new();
-    for (row, (s, k)) in snapshot_rows(run).enumerate() {
-        let src = &run.sources[s.source];
-        let id = row as u32;
+/// The `snapshots` array, rendered on demand.
+pub struct Snapshots<'a> {
+    run: &'a Ingested,
+    frames: &'a Frames,
+    top: usize,
+    /// Row range of each snapshot (by `snap` id) in each long frame.
+    states: Vec<std::ops::Range<usize>>,
+    protocols: Vec<std::ops::Range<usize>>,
+    remote: Vec<std::ops::Range<usize>>,
+    ports: Vec<std::ops::Range<usize>>,
+}
+
+impl Serialize for Snapshots<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(snapshot_rows(self.run).enumerate().map(|(row, (s, k))| self.doc(row, s, k)))
+    }
+}
+
+impl<'a> Snapshots<'a> {
+    fn doc(
+        &self,
+        row: usize,
+        s: &'a crate::snapshot::SnapshotSummary,
+        k: &'a crate::snapshot::KindSummary,
+    ) -> SnapshotDoc<'a> {
+        let f = self.frames;
+        let src = &self.run.sources[s.source];
+        let strs = |df: &DataFrame, key: &str| df.column(key).ok().and_then(|c| c.str().ok().cloned());
+        let counts = |df: &DataFrame| df.column(col::COUNT).ok().and_then(|c| c.u64().ok().cloned());
+        let named = |df: &DataFrame, key: &str, r: &std::ops::Range<usize>, take: usize| -> Vec<(String, u64)> {
+            match (strs(df, key), counts(df)) {
+                (Some(k), Some(c)) => r
+                    .clone()
+                    .take(take)
+                    .map(|i| (k.get(i).unwrap_or_default().to_string(), c.get(i).unwrap_or(0)))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let ports: Vec<PortCount> = match (f.ports.column(col::PORT).ok().and_then(|c| c.u16().ok().cloned()), counts(&f.ports)) {
+            (Some(p), Some(c)) => self.ports[row]
+                .clone()
+                .take(self.top)
+                .map(|i| PortCount { port: p.get(i).unwrap_or(0), count: c.get(i).unwrap_or(0) })
+                .collect(),
+            _ => Vec::new(),
+        };
         let fam = &k.families;
-        snapshots.push(SnapshotDoc {
+        SnapshotDoc {
             host: &src.host,
             source: &src.path,
             kind: k.kind.name(),
@@ -101,21 +165,18 @@ pub fn build<'a>(run: &'a Ingested, frames: &Frames, top: usize) -> PolarsResult
             first_line: s.first_line,
             total: k.total,
             from_counters: k.from_counters,
-            states: states.get(&id).cloned().unwrap_or_default(),
-            protocols: protocols.get(&id).cloned().unwrap_or_default(),
+            states: named(&f.states, col::STATE, &self.states[row], usize::MAX).into_iter().collect(),
+            protocols: named(&f.protocols, col::PROTOCOL, &self.protocols[row], usize::MAX).into_iter().collect(),
             families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]
                 .into_iter()
                 .filter(|(_, n)| *n > 0)
                 .collect(),
-            top_remote: remote
-                .get(&id)
-                .map(|v| v.iter().map(|(a, n)| AddrCount { addr: a.clone(), count: *n }).collect())
-                .unwrap_or_default(),
+            top_remote: named(&f.remote, col::ADDR, &self.remote[row], self.top)
+                .into_iter()
+                .map(|(addr, count)| AddrCount { addr, count })
+                .collect(),
             remote_distinct: k.remote_distinct,
-            top_local_ports: ports
-                .get(&id)
-                .map(|v| v.iter().map(|(p, n)| PortCount { port: *p, count: *n }).collect())
-                .unwrap_or_default(),
+            top_local_ports: ports,
             conntrack: (k.kind == Kind::Conntrack).then(|| ConntrackDoc {
                 assured: k.ct_flags[0],
                 unreplied: k.ct_flags[1],
@@ -123,20 +184,13 @@ pub fn build<'a>(run: &'a Ingested, frames: &Frames, top: usize) -> PolarsResult
                 top_src: k
                     .top_ct_src
                     .iter()
-                    .take(top)
+                    .take(self.top)
                     .map(|(a, n)| AddrCount { addr: a.clone(), count: *n })
                     .collect(),
             }),
             sockstat: s.sockstat,
-        });
+        }
     }
-    Ok(SummaryDoc {
-        version: VERSION,
-        snapshots,
-        sources: &run.sources,
-        errors: run.errors.iter().map(|e| e.to_string()).collect(),
-        skipped: run.skipped.iter().map(|p| p.display().to_string()).collect(),
-    })
 }
 
 /// Per snap id, the first `top` (key, count) pairs of a sorted long frame.
