@@ -24,7 +24,11 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let analysis = Analysis::build(&run);
     let page = render::report::build(&analysis, top, &generated_at())?;
     render::report::write(&page, &json, &args.output, args.force)?;
-    writeln!(out, "wrote {}/index.html, report.md, charts/, summary.json", args.output.display())?;
+    writeln!(
+        out,
+        "wrote {} (and report.md, charts/, summary.json next to it)",
+        args.output.join("index.html").display()
+    )?;
     Ok(status)
 }
 

@@ -136,24 +136,26 @@ impl<'a> Snapshots<'a> {
         let src = &self.run.sources[s.source];
         let strs = |df: &DataFrame, key: &str| df.column(key).ok().and_then(|c| c.str().ok().cloned());
         let counts = |df: &DataFrame| df.column(col::COUNT).ok().and_then(|c| c.u64().ok().cloned());
-        let named = |df: &DataFrame, key: &str, r: &std::ops::Range<usize>, take: usize| -> Vec<(String, u64)> {
-            match (strs(df, key), counts(df)) {
-                (Some(k), Some(c)) => r
+        let named =
+            |df: &DataFrame, key: &str, r: &std::ops::Range<usize>, take: usize| -> Vec<(String, u64)> {
+                match (strs(df, key), counts(df)) {
+                    (Some(k), Some(c)) => r
+                        .clone()
+                        .take(take)
+                        .map(|i| (k.get(i).unwrap_or_default().to_string(), c.get(i).unwrap_or(0)))
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            };
+        let ports: Vec<PortCount> =
+            match (f.ports.column(col::PORT).ok().and_then(|c| c.u16().ok().cloned()), counts(&f.ports)) {
+                (Some(p), Some(c)) => self.ports[row]
                     .clone()
-                    .take(take)
-                    .map(|i| (k.get(i).unwrap_or_default().to_string(), c.get(i).unwrap_or(0)))
+                    .take(self.top)
+                    .map(|i| PortCount { port: p.get(i).unwrap_or(0), count: c.get(i).unwrap_or(0) })
                     .collect(),
                 _ => Vec::new(),
-            }
-        };
-        let ports: Vec<PortCount> = match (f.ports.column(col::PORT).ok().and_then(|c| c.u16().ok().cloned()), counts(&f.ports)) {
-            (Some(p), Some(c)) => self.ports[row]
-                .clone()
-                .take(self.top)
-                .map(|i| PortCount { port: p.get(i).unwrap_or(0), count: c.get(i).unwrap_or(0) })
-                .collect(),
-            _ => Vec::new(),
-        };
+            };
         let fam = &k.families;
         SnapshotDoc {
             host: &src.host,
@@ -166,7 +168,9 @@ impl<'a> Snapshots<'a> {
             total: k.total,
             from_counters: k.from_counters,
             states: named(&f.states, col::STATE, &self.states[row], usize::MAX).into_iter().collect(),
-            protocols: named(&f.protocols, col::PROTOCOL, &self.protocols[row], usize::MAX).into_iter().collect(),
+            protocols: named(&f.protocols, col::PROTOCOL, &self.protocols[row], usize::MAX)
+                .into_iter()
+                .collect(),
             families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]
                 .into_iter()
                 .filter(|(_, n)| *n > 0)

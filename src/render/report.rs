@@ -195,7 +195,7 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
         }
         sections = rest;
         // Capture loops and the main captures first, the rest after.
-        srcs.sort_by_key(|s| !s.featured);
+        srcs.sort_by_key(|s| (!s.featured, s.kind == "conntrack"));
         page.hosts.push(HostSection {
             name: h.to_string(),
             anchor: slug(&format!("host-{h}")),
