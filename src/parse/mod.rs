@@ -307,7 +307,10 @@ fn row_line<'a>(body: &'a [u8], t0: &'a [u8], after0: &'a [u8], st: &LineState) 
             return Some(ss_row(body, forced));
         }
         if netstat::is_proto_word(t0) {
-            return Some(netstat_row(body, forced));
+            return Some(match netstat::parse_after_first(body, t0, after0) {
+                Ok(r) => check_forced(Line::Socket(r), forced),
+                Err(e) => Line::Rejected(e),
+            });
         }
         if ss::netid(t0).is_some() {
             return Some(ss_row(body, forced));

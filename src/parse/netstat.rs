@@ -55,7 +55,19 @@ pub fn is_proto_word(t: &[u8]) -> bool {
 /// Parses a netstat row (line already stripped of `\r` and trailing blanks).
 #[inline(always)]
 pub fn parse_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
-    let (t0, mut rest) = split_token(line).ok_or(RejectReason::Empty)?;
+    let (t0, rest) = split_token(line).ok_or(RejectReason::Empty)?;
+    parse_after_first(line, t0, rest)
+}
+
+/// The row once its first token is split off (the classifier has read it
+/// already; it is not read twice).
+#[inline(always)]
+pub fn parse_after_first<'a>(
+    line: &'a [u8],
+    t0: &'a [u8],
+    rest: &'a [u8],
+) -> Result<SocketRecord<'a>, RejectReason> {
+    let mut rest = rest;
     // Find the protocol column: first, or after one or two hex prefixes.
     let (proto, fam_hint) = match proto_word(t0) {
         Some(p) => p,
@@ -113,6 +125,24 @@ pub fn parse_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
 /// foreign address.
 #[inline]
 fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
+    // The usual `netstat -an` tail is one word: the state (or nothing).
+    if !tail.iter().any(|&b| super::tokens::is_ws(b)) {
+        if !tail.is_empty() {
+            rec.state_raw = tail;
+            rec.state = TcpState::from_word(tail).unwrap_or(TcpState::Unknown);
+            if rec.proto != Proto::Tcp {
+                match tail {
+                    b"Idle" | b"Unbound" => rec.state = TcpState::Unconn,
+                    b"Connected" => rec.state = TcpState::Established,
+                    _ => {}
+                }
+            }
+        }
+        if rec.proto == Proto::Tcp && rec.state == TcpState::None {
+            rec.state = TcpState::Unknown;
+        }
+        return;
+    }
     let mut tail = tail;
     // Timer last: `word (secs/retrans/probes)`.
     if tail.last() == Some(&b')')
