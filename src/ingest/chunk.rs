@@ -93,6 +93,9 @@ pub enum SegStart {
     /// A table header before any row of this chunk: a new snapshot only if
     /// the open snapshot has rows.
     MaybeHeader,
+    /// An `ss -s` `Total:` line at the start of a chunk: a new snapshot
+    /// only if the open snapshot already has counters.
+    MaybeSockstat,
 }
 
 /// A segment as the worker leaves it.
@@ -149,11 +152,22 @@ struct Cur {
     has_rows: bool,
     ct_rows: u64,
     ct_expected: Option<u64>,
+    /// The conntrack listing of this segment is complete: its next row
+    /// starts a new snapshot (captures without timestamps).
+    ct_boundary: bool,
 }
 
 impl Cur {
     fn new(start: SegStart, first_line: u64) -> Self {
-        Cur { start, first_line, acc: SegmentAcc::default(), has_rows: false, ct_rows: 0, ct_expected: None }
+        Cur {
+            start,
+            first_line,
+            acc: SegmentAcc::default(),
+            has_rows: false,
+            ct_rows: 0,
+            ct_expected: None,
+            ct_boundary: false,
+        }
     }
 }
 
@@ -186,6 +200,16 @@ pub fn repair_interleaved_trailers(data: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         let le = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |p| pos + p);
+        // Only a row cut in half is joined: the text before the trailer
+        // must start like a conntrack entry, and its second half (the next
+        // line) must be in this chunk. Anything else stays as it is.
+        let prefix = crate::parse::tokens::skip_ws(&data[ls..t]);
+        let first = crate::parse::tokens::split_token(prefix).map(|(w, _)| w).unwrap_or_default();
+        let entry_like = crate::parse::conntrack::is_l3_word(first) || crate::model::Proto::from_name(first).is_some()
+            || first == b"unknown";
+        if !entry_like || le + 1 >= data.len() {
+            continue;
+        }
         cuts.push((ls, t, le));
     }
     if cuts.is_empty() {
@@ -218,7 +242,6 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     let mut deferred = RejectLog::default();
     let mut kinds_seen = [0u64; Kind::COUNT];
     let mut title_seen = false;
-    let mut ct_boundary = false;
     let mut sockstat_lines = 0u64;
     let mut timestamps = 0u64;
     let mut messages = Vec::new();
@@ -245,21 +268,33 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 // Without timestamps, a listing ends once it holds as many
                 // entries as its trailer announced (the trailer goes to
                 // stderr, so it may come before, inside or after the rows).
-                if ct_boundary && !cfg.timestamp_mode && cur.has_rows {
+                if cur.ct_boundary && !cfg.timestamp_mode && cur.has_rows {
                     let prev = std::mem::replace(&mut cur, Cur::new(SegStart::Header, lineno));
                     done.push(prev);
                 }
                 cur.has_rows = true;
                 cur.ct_rows += 1;
                 cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &cfg.fold, &mut |s| interner.intern(s));
-                ct_boundary = cur.ct_expected.is_some_and(|n| cur.ct_rows >= n);
+                cur.ct_boundary = cur.ct_expected.is_some_and(|n| cur.ct_rows >= n);
             }
             Line::Sockstat(c) => {
                 counts.parsed += 1;
                 sockstat_lines += 1;
-                if !cfg.timestamp_mode && c.total.is_some() && cur.acc.sockstat.is_some() {
-                    let prev = std::mem::replace(&mut cur, Cur::new(SegStart::Header, lineno));
-                    done.push(prev);
+                if !cfg.timestamp_mode && c.total.is_some() {
+                    // A new `ss -s` sample: a new snapshot if this segment
+                    // has counters already; at a chunk start only the
+                    // merger knows.
+                    let start = if cur.acc.sockstat.is_some() {
+                        Some(SegStart::Header)
+                    } else if cur.start == SegStart::ChunkStart && done.is_empty() {
+                        Some(SegStart::MaybeSockstat)
+                    } else {
+                        None
+                    };
+                    if let Some(start) = start {
+                        let prev = std::mem::replace(&mut cur, Cur::new(start, lineno));
+                        done.push(prev);
+                    }
                 }
                 cur.acc.sockstat.get_or_insert_with(Default::default).merge(&c);
             }
@@ -288,7 +323,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                     Structure::ConntrackTrailer(n) => {
                         *cur.acc.ct_trailer.get_or_insert(0) += n;
                         cur.ct_expected = Some(n);
-                        ct_boundary = cur.ct_rows >= n;
+                        cur.ct_boundary = cur.ct_rows >= n;
                     }
                     _ => {}
                 }

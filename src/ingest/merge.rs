@@ -148,11 +148,14 @@ impl<'a> Merger<'a> {
                         SegStart::MaybeHeader if !self.open.as_ref().is_some_and(|o| o.has_rows) => {
                             self.extend_open(acc, has_rows, first_line)
                         }
+                        SegStart::MaybeSockstat if !self.open.as_ref().is_some_and(|o| o.acc.sockstat.is_some()) => {
+                            self.extend_open(acc, has_rows, first_line)
+                        }
                         SegStart::Time(t) => {
                             self.close();
                             self.open = Some(Open { acc, time: Some(t), first_line, has_rows });
                         }
-                        SegStart::Header | SegStart::MaybeHeader => {
+                        SegStart::Header | SegStart::MaybeHeader | SegStart::MaybeSockstat => {
                             self.close();
                             self.open = Some(Open { acc, time: None, first_line, has_rows });
                         }

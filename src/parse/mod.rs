@@ -225,11 +225,18 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
             if let Some(l) = table_header(body, t0, st) {
                 return l;
             }
-            return Line::Ignored(if st.section == Section::Unix {
-                Ignored::Unix
-            } else {
-                Ignored::OtherSection
-            });
+            // netstat prints its UNIX section last, so the next tool of a
+            // capture loop (`netstat -an; conntrack -L; ss -s`) follows it
+            // directly: lines that unmistakably belong to another tool end
+            // the section.
+            if !other_tool_line(body, t0, after0) {
+                return Line::Ignored(if st.section == Section::Unix {
+                    Ignored::Unix
+                } else {
+                    Ignored::OtherSection
+                });
+            }
+            st.section = Section::Unknown;
         }
         _ => {}
     }
@@ -271,6 +278,29 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
         Some(r) => Line::Rejected(r),
         None => Line::Rejected(RejectReason::Unrecognized),
     }
+}
+
+/// A line of conntrack, `ss -s`/sockstat or an Internet-socket table:
+/// never part of a netstat UNIX or other ignored section.
+#[cold]
+#[inline(never)]
+fn other_tool_line(body: &[u8], t0: &[u8], after0: &[u8]) -> bool {
+    if conntrack::is_l3_word(t0) || has_ct_fields(after0) || conntrack::parse_trailer(body).is_some() {
+        return true;
+    }
+    if matches!(t0, b"Total:" | b"TCP:" | b"sockets:") && ss::parse_sockstat_line(body).is_some() {
+        return true;
+    }
+    let t1 = split_token(after0).map(|(t, _)| t).unwrap_or_default();
+    // ss rows: a state first (`ESTAB 0 0 …`) or an Internet Netid and a state.
+    if crate::model::TcpState::from_word(t0).is_some() && tokens::parse_u64(t1).is_some() {
+        return true;
+    }
+    if matches!(ss::netid(t0), Some(ss::Netid::Inet(_))) && crate::model::TcpState::from_word(t1).is_some() {
+        return true;
+    }
+    // netstat Internet rows: a protocol column then the queues.
+    netstat::is_proto_word(t0) && tokens::parse_u64(t1).is_some()
 }
 
 /// Socket and conntrack rows, by their first token.
