@@ -131,7 +131,10 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
         peers.entry((k.remote, dir)).or_default().merge(c);
         if k.remote_service {
             services.entry((k.remote, k.port)).or_default().merge(c);
-            eph.entry((k.local, k.remote, k.port)).or_default().merge(c);
+            // Port exhaustion is about TCP's port space; UDP has its own.
+            if k.proto == crate::model::Proto::Tcp as u8 {
+                eph.entry((k.local, k.remote, k.port)).or_default().merge(c);
+            }
         } else {
             local.entry(k.port).or_default().merge(c);
         }

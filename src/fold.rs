@@ -213,19 +213,23 @@ pub struct KindAcc {
 }
 
 /// How records are folded for one source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoldCfg {
     /// Fold flows, listeners and processes too.
     pub detail: bool,
     /// The host's ephemeral port range (`net.ipv4.ip_local_port_range`).
     pub eph_lo: u16,
     pub eph_hi: u16,
+    /// Ports inside the range that something listens on anywhere in the
+    /// source (sorted), found by a pre-scan: a socket on one of them is
+    /// inbound whatever the order of rows and chunks.
+    pub listening_in_range: std::sync::Arc<Vec<u16>>,
 }
 
 impl Default for FoldCfg {
     fn default() -> Self {
         // Linux default: 32768–60999 (tcp-facts A2).
-        FoldCfg { detail: false, eph_lo: 32768, eph_hi: 60999 }
+        FoldCfg { detail: false, eph_lo: 32768, eph_hi: 60999, listening_in_range: Default::default() }
     }
 }
 
@@ -240,6 +244,8 @@ impl Default for FoldCfg {
 pub struct FlowKey {
     pub local: AddrKey,
     pub remote: AddrKey,
+    /// TCP and UDP have separate port spaces.
+    pub proto: u8,
     pub port: u16,
     /// `port` is the remote port (the local one was ephemeral).
     pub remote_service: bool,
@@ -316,17 +322,21 @@ impl DetailAcc {
         if r.remote.is_wildcard() {
             return;
         }
-        let ephemeral = (cfg.eph_lo..=cfg.eph_hi).contains(&lport) && !self.eph_listen.contains_key(&lport);
+        let ephemeral = (cfg.eph_lo..=cfg.eph_hi).contains(&lport)
+            && !self.eph_listen.contains_key(&lport)
+            && cfg.listening_in_range.binary_search(&lport).is_err();
         let key = match (ephemeral, r.remote.port) {
             (true, Some(rport)) => FlowKey {
                 local: intern(r.local.addr),
                 remote: intern(r.remote.addr),
+                proto: r.proto as u8,
                 port: rport,
                 remote_service: true,
             },
             _ => FlowKey {
                 local: intern(r.local.addr),
                 remote: intern(r.remote.addr),
+                proto: r.proto as u8,
                 port: lport,
                 remote_service: false,
             },

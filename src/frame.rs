@@ -79,6 +79,23 @@ impl Frames {
                         st_count.push(n);
                     }
                 }
+            } else if k.from_counters {
+                // `ss -s` names only these; the rest are unknown, not zero.
+                // TIME_WAIT here is the kernel's `tw` count, which also holds
+                // orphaned FIN_WAIT2 sockets parked as timewait sockets.
+                if let Some(c) = s.sockstat {
+                    for (st, v) in [
+                        (TcpState::Established, c.estab),
+                        (TcpState::SynRecv, c.synrecv),
+                        (TcpState::TimeWait, c.timewait),
+                    ] {
+                        if let Some(v) = v {
+                            st_snap.push(id);
+                            st_state.push(st.name());
+                            st_count.push(v);
+                        }
+                    }
+                }
             } else {
                 for st in TcpState::ALL.into_iter().filter(|s| s.is_tcp_state()) {
                     let n = k.states[st as usize];

@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod corpus;
+mod regression;
 mod report;
 mod robustness;
 mod samples;

@@ -70,8 +70,17 @@ pub struct Analysis<'a> {
 impl<'a> Analysis<'a> {
     pub fn build(run: &'a Ingested) -> Analysis<'a> {
         let mut sysctl: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
+        // Per host, the first sysctl capture that has the port range (the
+        // one the fold used), else its first sysctl capture.
         for (idx, map) in &run.sysctls {
-            sysctl.entry(run.sources[*idx].host.as_str()).or_insert(map);
+            let host = run.sources[*idx].host.as_str();
+            let has_range = crate::parse::sysctl::port_range(map).is_some();
+            match sysctl.get(host) {
+                Some(prev) if crate::parse::sysctl::port_range(prev).is_some() || !has_range => {}
+                _ => {
+                    sysctl.insert(host, map);
+                }
+            }
         }
         let mut groups: BTreeMap<(usize, u8), Vec<(&SnapshotSummary, &KindSummary)>> = BTreeMap::new();
         for s in &run.snapshots {

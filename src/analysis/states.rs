@@ -16,6 +16,13 @@ pub fn distribution(k: &KindSummary) -> Vec<(&'static str, u64)> {
             .map(|s| (s.name(), k.ct_states[s as usize]))
             .collect();
     }
+    if k.from_counters {
+        // `ss -s` counts only these; the other states are unknown.
+        return [TcpState::Established, TcpState::SynRecv, TcpState::TimeWait]
+            .iter()
+            .map(|s| (s.name(), k.states[*s as usize]))
+            .collect();
+    }
     LIFECYCLE.iter().map(|s| (s.name(), k.states[*s as usize])).collect()
 }
 

@@ -73,7 +73,12 @@ pub fn timeline(v: &SourceView<'_>) -> Timeline {
                 let per = match &times {
                     Some(t) => {
                         let secs = (t[i] - t[i - 1]).num_milliseconds() as f64 / 1000.0;
-                        if secs > 0.0 { d * 60.0 / secs } else { d }
+                        // Steps whose clock stood still or went back have no
+                        // rate per minute.
+                        if secs <= 0.0 {
+                            continue;
+                        }
+                        d * 60.0 / secs
                     }
                     None => d,
                 };

@@ -135,7 +135,7 @@ pub struct ChunkOut {
 }
 
 /// Per-run settings the worker needs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WorkerCfg {
     pub forced: Option<TableFormat>,
     /// Only timestamp lines separate snapshots (the capture has them).
@@ -205,7 +205,8 @@ pub fn repair_interleaved_trailers(data: &[u8]) -> Option<Vec<u8>> {
         // line) must be in this chunk. Anything else stays as it is.
         let prefix = crate::parse::tokens::skip_ws(&data[ls..t]);
         let first = crate::parse::tokens::split_token(prefix).map(|(w, _)| w).unwrap_or_default();
-        let entry_like = crate::parse::conntrack::is_l3_word(first) || crate::model::Proto::from_name(first).is_some()
+        let entry_like = crate::parse::conntrack::is_l3_word(first)
+            || crate::model::Proto::from_name(first).is_some()
             || first == b"unknown";
         if !entry_like || le + 1 >= data.len() {
             continue;

@@ -148,7 +148,9 @@ impl<'a> Merger<'a> {
                         SegStart::MaybeHeader if !self.open.as_ref().is_some_and(|o| o.has_rows) => {
                             self.extend_open(acc, has_rows, first_line)
                         }
-                        SegStart::MaybeSockstat if !self.open.as_ref().is_some_and(|o| o.acc.sockstat.is_some()) => {
+                        SegStart::MaybeSockstat
+                            if self.open.as_ref().is_none_or(|o| o.acc.sockstat.is_none()) =>
+                        {
                             self.extend_open(acc, has_rows, first_line)
                         }
                         SegStart::Time(t) => {

@@ -179,13 +179,9 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let mut results: Vec<(usize, One)> =
         inputs.par_iter().enumerate().map(|(n, i)| (n, ingest_one(i, cfg, None))).collect();
     let ranges = port_ranges(&results);
-    let fold_for = |host: &str| FoldCfg {
-        detail: cfg.detail,
-        ..ranges.get(host).copied().map_or_else(FoldCfg::default, |(lo, hi)| FoldCfg {
-            detail: cfg.detail,
-            eph_lo: lo,
-            eph_hi: hi,
-        })
+    let fold_for = |host: &str| {
+        let (eph_lo, eph_hi) = ranges.get(host).copied().unwrap_or((32768, 60999));
+        FoldCfg { detail: cfg.detail, eph_lo, eph_hi, ..FoldCfg::default() }
     };
 
     // Phase 2: socket tables.
@@ -243,6 +239,35 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     out
 }
 
+/// Local ports in `lo..=hi` that a LISTEN row of `path` listens on, sorted.
+fn listening_in_range(path: &Path, lo: u16, hi: u16) -> Vec<u16> {
+    use crate::parse::{Line, LineState, Section, classify};
+    let Ok((stream, _)) = read::open(path) else { return Vec::new() };
+    let pool = BufPool::default();
+    let mut ports = std::collections::BTreeSet::new();
+    let finder = memchr::memmem::Finder::new(b"LISTEN");
+    for c in ChunkReader::new(stream, read::CHUNK_SIZE, &pool) {
+        let data = c.data();
+        let mut from = 0;
+        while let Some(p) = finder.find(&data[from..]) {
+            let at = from + p;
+            let ls = memchr::memrchr(b'\n', &data[..at]).map_or(0, |x| x + 1);
+            let le = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |x| at + x);
+            let mut st = LineState::new(None);
+            st.section = Section::Inet;
+            if let Line::Socket(r) = classify(&data[ls..le], &mut st)
+                && let Some(port) = r.local.port.filter(|p| (lo..=hi).contains(p))
+                && r.state == crate::model::TcpState::Listen
+            {
+                ports.insert(port);
+            }
+            from = le.max(at + 1);
+        }
+        pool.put(c.buf);
+    }
+    ports.into_iter().collect()
+}
+
 /// Each host's ephemeral port range, from its captured sysctl.
 fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
     let mut out = BTreeMap::new();
@@ -281,7 +306,14 @@ fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str)
     if table && fold_for.is_none() && !stdin {
         return One::Deferred;
     }
-    let fold = fold_for.map_or_else(|| FoldCfg { detail: cfg.detail, ..FoldCfg::default() }, |f| f(&host));
+    let mut fold =
+        fold_for.map_or_else(|| FoldCfg { detail: cfg.detail, ..FoldCfg::default() }, |f| f(&host));
+    if fold.detail && !stdin && table {
+        // Direction needs every listener of the capture before the first
+        // row is folded (a LISTEN row can come after its connections, or
+        // in an earlier chunk): one extra pass over the LISTEN rows.
+        fold.listening_in_range = std::sync::Arc::new(listening_in_range(path, fold.eph_lo, fold.eph_hi));
+    }
     let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(stream));
     match kind {
         _ if table => {
@@ -334,6 +366,7 @@ fn ingest_table(
     let pool = BufPool::default();
     let mode: OnceLock<bool> = OnceLock::new();
     let mut m0 = merge::Merger::new(0, cfg.keep, cfg.tz.as_ref(), cfg.strict);
+    let fold_cfg = &fold_cfg;
     m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
     let merger = Mutex::new(m0);
     let reader = Mutex::new(ChunkReader::new(stream, cfg.chunk_size, &pool));
@@ -355,7 +388,7 @@ fn ingest_table(
                 forced,
                 timestamp_mode: mode.get().copied().unwrap_or(false),
                 keep: cfg.keep,
-                fold: fold_cfg,
+                fold: fold_cfg.clone(),
             };
             let out = chunk::process_chunk(c.index, c.data(), &wcfg);
             pool.put(c.buf);
@@ -510,9 +543,24 @@ fn ingest_sysctl(
                 in_value = true;
                 Taken::Parsed
             }
-            SysctlLine::Message | SysctlLine::Blank => Taken::Structural,
-            // Continuation of a multi-line value (FreeBSD XML).
-            SysctlLine::Other if in_value => Taken::Parsed,
+            // FreeBSD multi-line values (vm.phys_segs) contain blank lines.
+            SysctlLine::Blank => Taken::Structural,
+            SysctlLine::Message => {
+                in_value = false;
+                Taken::Structural
+            }
+            // Continuation of a multi-line value (FreeBSD XML and tables):
+            // text after an entry. Binary data and socket rows never are.
+            SysctlLine::Other
+                if in_value
+                    && std::str::from_utf8(line).is_ok()
+                    && !matches!(
+                        crate::parse::classify(line, &mut crate::parse::LineState::new(None)),
+                        crate::parse::Line::Socket(_) | crate::parse::Line::Conntrack(_)
+                    ) =>
+            {
+                Taken::Parsed
+            }
             SysctlLine::Other => Taken::Rejected,
         });
     (rep, map, err)

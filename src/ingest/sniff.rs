@@ -67,7 +67,9 @@ pub fn sniff(head: &[u8]) -> Sniffed {
                 Structure::TableHeader(_) | Structure::ConntrackTrailer(_) | Structure::ToolMessage,
             ) => table += 1,
             Line::Structure(Structure::Blank) => blank += 1,
-            Line::Ignored(_) => table += 1,
+            Line::Ignored(_) | Line::Continuation => table += 1,
+            // Times, rulers, headers and annotations go with any format.
+            Line::Structure(_) => {}
             _ => other += 1,
         }
     }

@@ -35,6 +35,8 @@ pub mod flags {
     pub const PORT_NAME: u8 = 8;
     /// The address was IPv4-mapped IPv6 (`::ffff:a.b.c.d`).
     pub const MAPPED: u8 = 16;
+    /// BSD style: the port followed the last `.`.
+    pub const DOT_STYLE: u8 = 32;
 }
 
 /// A parsed endpoint borrowing from the line.
@@ -157,16 +159,27 @@ fn parse_endpoint_slow(tok: &[u8]) -> Option<Endpoint<'_>> {
         return None;
     }
     let mut ep = finish(host, port, scope, pflags);
-    // BSD netstat cuts `addr.port` to the column width (18 with -A, 22
-    // without), port included: `2620:1ec:21::14.44` was port 443. A token of
-    // exactly that width may have been cut, so its port is not trusted.
-    let cut_width = tok.len() == 18 || (tok.len() == 22 && tok.contains(&b':'));
-    if extra == 0 && (cut_width || ep.flags & flags::TRUNCATED != 0) {
+    if extra == 0 && ep.flags & flags::TRUNCATED != 0 {
+        // A cut IPv6 text: its port was cut with it.
+        ep.port = None;
+    }
+    ep.flags |= extra | flags::DOT_STYLE;
+    Some(ep)
+}
+
+/// BSD netstat cuts `addr.port` to its column width — 18 with `-A`, 22
+/// without (IPv4 never reaches 22) — port included: `2620:1ec:21::14.44`
+/// was port 443. A dot-style token of exactly that width may have been
+/// cut, so its port is not trusted.
+pub fn distrust_cut_port(ep: &mut Endpoint<'_>, token_len: usize, with_a_columns: bool) {
+    if ep.flags & flags::DOT_STYLE == 0 {
+        return;
+    }
+    let width = if with_a_columns { 18 } else { 22 };
+    if token_len == width && (with_a_columns || ep.family == Family::V6) {
         ep.port = None;
         ep.flags |= flags::TRUNCATED;
     }
-    ep.flags |= extra;
-    Some(ep)
 }
 
 /// `addr%iface` → (`addr`, `iface`); keeps an outer scope if given.
@@ -412,12 +425,17 @@ mod tests {
         let e = ep("*.*");
         assert_eq!((e.addr, e.port), (&b"*"[..], None));
         let e = ep("::1.6012");
-        assert_eq!((e.addr, e.port, e.flags), (&b"::1"[..], Some(6012), 0));
+        assert_eq!((e.addr, e.port, e.flags), (&b"::1"[..], Some(6012), flags::DOT_STYLE));
         let e = ep("fe80::1%lo0.123");
         assert_eq!((e.addr, e.port, e.scope), (&b"fe80::1"[..], Some(123), &b"lo0"[..]));
-        let e = ep("2620:1ec:21::14.44");
+        let mut e = ep("2620:1ec:21::14.44");
+        distrust_cut_port(&mut e, 18, true);
         assert_eq!(e.port, None, "a cut port is not invented");
         assert!(e.flags & flags::TRUNCATED != 0);
+        // Without -A an 18-character IPv4 endpoint is whole.
+        let mut e = ep("192.168.1.33.64330");
+        distrust_cut_port(&mut e, 18, false);
+        assert_eq!(e.port, Some(64330));
         let e = ep("2001:db8::443.80");
         assert_eq!((e.addr, e.port), (&b"2001:db8::443"[..], Some(80)));
     }

@@ -23,7 +23,7 @@
 use crate::model::{Family, Kind, Proto, TcpState, Timer, TimerKind};
 
 use super::RejectReason;
-use super::addr::parse_endpoint;
+use super::addr::{distrust_cut_port, parse_endpoint};
 use super::record::{Process, SocketRecord};
 use super::tokens::{is_hex, parse_u64, split_token, trim_end};
 
@@ -68,6 +68,9 @@ pub fn parse_after_first<'a>(
     rest: &'a [u8],
 ) -> Result<SocketRecord<'a>, RejectReason> {
     let mut rest = rest;
+    // macOS/FreeBSD `-A` put kernel pointers before the protocol column
+    // (and narrow the address columns to 18 characters).
+    let with_a_columns = proto_word(t0).is_none();
     // Find the protocol column: first, or after one or two hex prefixes.
     let (proto, fam_hint) = match proto_word(t0) {
         Some(p) => p,
@@ -104,9 +107,11 @@ pub fn parse_after_first<'a>(
         }
     };
     let (recv_q, send_q) = if n_ints == 2 { (Some(ints[0]), Some(ints[1])) } else { (None, None) };
-    let local = parse_endpoint(local_tok).ok_or(RejectReason::BadAddress)?;
+    let mut local = parse_endpoint(local_tok).ok_or(RejectReason::BadAddress)?;
     let (remote_tok, tail) = split_token(rest).ok_or(RejectReason::TooFewColumns)?;
-    let remote = parse_endpoint(remote_tok).ok_or(RejectReason::BadAddress)?;
+    let mut remote = parse_endpoint(remote_tok).ok_or(RejectReason::BadAddress)?;
+    distrust_cut_port(&mut local, local_tok.len(), with_a_columns);
+    distrust_cut_port(&mut remote, remote_tok.len(), with_a_columns);
 
     let mut rec =
         SocketRecord { kind: Kind::Netstat, proto, local, remote, recv_q, send_q, ..Default::default() };

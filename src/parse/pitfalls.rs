@@ -367,7 +367,9 @@ fn p33_crlf_and_trailing_spaces() {
 fn other_tools_after_the_unix_section_are_not_swallowed() {
     // `date; netstat -an; conntrack -L 2>&1; ss -s`: netstat's UNIX
     // section comes last, the next tool follows directly.
-    let out = all("Active UNIX domain sockets (servers and established)\nProto RefCnt Flags       Type       State         I-Node   Path\nunix  2      [ ACC ]     STREAM     LISTENING     977 /run/x\ntcp      6 117 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=0 use=2\nconntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nTotal: 192\nTCP:   407 (estab 162, closed 229, orphaned 3, timewait 24)\nESTAB 0 0 10.0.0.1:22 10.0.0.2:5000");
+    let out = all(
+        "Active UNIX domain sockets (servers and established)\nProto RefCnt Flags       Type       State         I-Node   Path\nunix  2      [ ACC ]     STREAM     LISTENING     977 /run/x\ntcp      6 117 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=0 use=2\nconntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\nTotal: 192\nTCP:   407 (estab 162, closed 229, orphaned 3, timewait 24)\nESTAB 0 0 10.0.0.1:22 10.0.0.2:5000",
+    );
     assert_eq!(out[2], Line::Ignored(Ignored::Unix));
     assert!(matches!(out[3], Line::Conntrack(_)), "{:?}", out[3]);
     assert!(matches!(out[4], Line::Structure(Structure::ConntrackTrailer(1))));

@@ -148,7 +148,7 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
         .views
         .par_iter()
         .enumerate()
-        .map(|(i, v)| (i, source_section(v, featured.contains(&i), top)))
+        .map(|(i, v)| (i, source_section(v, i, featured.contains(&i), top)))
         .collect();
     let mut sections: Vec<(usize, SourceSection)> =
         sections.into_iter().map(|(i, s)| s.map(|s| (i, s))).collect::<anyhow::Result<_>>()?;
@@ -244,10 +244,17 @@ fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
     out
 }
 
-fn source_section(v: &SourceView<'_>, featured: bool, top: usize) -> anyhow::Result<SourceSection> {
+fn source_section(
+    v: &SourceView<'_>,
+    index: usize,
+    featured: bool,
+    top: usize,
+) -> anyhow::Result<SourceSection> {
     let (ls, lk) = v.last();
     let span = v.span();
-    let anchor = slug(&format!("{}-{}-{}", v.host, v.path, v.kind.name()));
+    // The view's position keeps anchors and chart files unique even when
+    // long paths are cut or punctuation collapses in the slug.
+    let anchor = format!("v{index}-{}", slug(&format!("{}-{}-{}", v.host, v.path, v.kind.name())));
     let mut s = SourceSection {
         anchor: anchor.clone(),
         host: v.host.to_string(),
