@@ -419,6 +419,21 @@ fn ingest_table(
                 "conntrack trailer lines report {t} flow entries but {ct_rows} entries were read; the capture may be cut short"
             ));
     }
+    // Known limit: without timestamp lines, a conntrack listing is closed
+    // by counting its rows against its trailer inside one chunk; a listing
+    // that crosses an 8 MiB chunk edge merges with the next one.
+    let chunked = reader.bytes > cfg.chunk_size as u64;
+    if chunked
+        && !mode.get().copied().unwrap_or(false)
+        && m.ct_trailer_total.is_some()
+        && m.snapshots.len() > 1
+    {
+        notes.push(
+            "conntrack listings without timestamp lines: one that crosses an 8 MiB chunk edge is merged with the \
+             next; add `date` to the capture loop for exact snapshots"
+                .to_string(),
+        );
+    }
     let truncated: u64 = m.snapshots.iter().flat_map(|s| &s.kinds).map(|k| k.truncated_addrs).sum();
     if truncated > 0 {
         notes.push(format!(
