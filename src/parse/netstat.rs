@@ -133,15 +133,7 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
     // The usual `netstat -an` tail is one word: the state (or nothing).
     if !tail.iter().any(|&b| super::tokens::is_ws(b)) {
         if !tail.is_empty() {
-            rec.state_raw = tail;
-            rec.state = TcpState::from_word(tail).unwrap_or(TcpState::Unknown);
-            if rec.proto != Proto::Tcp {
-                match tail {
-                    b"Idle" | b"Unbound" => rec.state = TcpState::Unconn,
-                    b"Connected" => rec.state = TcpState::Established,
-                    _ => {}
-                }
-            }
+            set_state(rec, tail);
         }
         if rec.proto == Proto::Tcp && rec.state == TcpState::None {
             rec.state = TcpState::Unknown;
@@ -179,28 +171,16 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
         cursor = r;
     }
     let pre = &pre[..n_pre.min(3)];
-    let state = |w: &'a [u8], rec: &mut SocketRecord<'a>| {
-        rec.state_raw = w;
-        rec.state = TcpState::from_word(w).unwrap_or(TcpState::Unknown);
-        // Solaris/Windows datagram states.
-        if rec.proto != Proto::Tcp {
-            match w {
-                b"Idle" | b"Unbound" => rec.state = TcpState::Unconn,
-                b"Connected" => rec.state = TcpState::Established,
-                _ => {}
-            }
-        }
-    };
     match pre.len() {
         0 => {}
-        1 => state(pre[0], rec),
+        1 => set_state(rec, pre[0]),
         2 if TcpState::from_word(pre[0]).is_none() => {
             // `-e` on a stateless row: User, Inode.
             rec.uid = parse_u64(pre[0]).and_then(|v| u32::try_from(v).ok());
             rec.inode = parse_u64(pre[1]);
         }
         _ => {
-            state(pre[0], rec);
+            set_state(rec, pre[0]);
             if pre.len() == 3 && n_pre == 3 {
                 rec.uid = parse_u64(pre[1]).and_then(|v| u32::try_from(v).ok());
                 rec.inode = parse_u64(pre[2]);
@@ -211,6 +191,20 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
         // A TCP row always has a state; an empty column means the tool
         // printed nothing we could read.
         rec.state = TcpState::Unknown;
+    }
+}
+
+/// The state column, in any tool's spelling (Solaris and Windows
+/// datagram states included).
+fn set_state<'a>(rec: &mut SocketRecord<'a>, w: &'a [u8]) {
+    rec.state_raw = w;
+    rec.state = TcpState::from_word(w).unwrap_or(TcpState::Unknown);
+    if rec.proto != Proto::Tcp {
+        match w {
+            b"Idle" | b"Unbound" => rec.state = TcpState::Unconn,
+            b"Connected" => rec.state = TcpState::Established,
+            _ => {}
+        }
     }
 }
 
