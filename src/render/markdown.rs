@@ -18,7 +18,20 @@ impl askama::filters::Escaper for Markdown {
     fn write_escaped_str<W: Write>(&self, mut dest: W, s: &str) -> fmt::Result {
         let mut prev: Option<char> = None;
         let mut it = s.chars().peekable();
+        // The last three characters, for `www.`.
+        let mut last3 = ['\0'; 3];
         while let Some(c) = it.next() {
+            // GitHub turns bare `scheme://` and `www.` into links; an escaped
+            // `:` or `.` becomes its own text node and stops that.
+            let autolink = (c == ':' && it.clone().take(2).eq("//".chars()))
+                || (c == '.' && last3.iter().all(|w| w.eq_ignore_ascii_case(&'w')));
+            last3 = [last3[1], last3[2], c];
+            if autolink {
+                dest.write_char('\\')?;
+                dest.write_char(c)?;
+                prev = Some(c);
+                continue;
+            }
             match c {
                 '\\' | '`' | '*' | '[' | ']' | '|' | '~' => {
                     dest.write_char('\\')?;
@@ -57,8 +70,11 @@ mod tests {
     #[test]
     fn markup_from_inputs_stays_text() {
         assert_eq!(esc("a|b"), "a\\|b");
-        assert_eq!(esc("[x](http://e)"), "\\[x\\](http://e)");
+        assert_eq!(esc("[x](http://e)"), "\\[x\\](http\\://e)");
         assert_eq!(esc("TIME_WAIT"), "TIME_WAIT");
+        assert_eq!(esc("see https://evil.example"), "see https\\://evil.example");
+        assert_eq!(esc("www.evil.example"), "www\\.evil.example");
+        assert_eq!(esc("10.0.0.1:443"), "10.0.0.1:443");
         assert_eq!(esc("_x_ *y*"), "\\_x\\_ \\*y\\*");
         assert_eq!(esc("<script>"), "&lt;script&gt;");
         assert_eq!(esc("line\nbreak"), "line break");
