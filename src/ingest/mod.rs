@@ -158,6 +158,19 @@ pub struct Ingested {
     pub skipped: Vec<PathBuf>,
 }
 
+impl Ingested {
+    /// Adds a source (with the error that cut it short, if any); returns
+    /// its index.
+    fn push_source(&mut self, mut rep: SourceReport, err: Option<InputError>) -> usize {
+        if let Some(e) = &err {
+            rep.error = Some(e.to_string());
+        }
+        self.sources.push(rep);
+        self.errors.extend(err);
+        self.sources.len() - 1
+    }
+}
+
 /// Result of reading one input.
 enum One {
     Table(SourceReport, Vec<SnapshotSummary>, Option<InputError>),
@@ -203,33 +216,20 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let mut out = Ingested::default();
     for (_, r) in results {
         match r {
-            One::Table(mut rep, mut snaps, err) => {
-                let idx = out.sources.len();
+            One::Table(rep, mut snaps, err) => {
+                let idx = out.push_source(rep, err);
                 for s in &mut snaps {
                     s.source = idx;
                 }
-                if let Some(e) = &err {
-                    rep.error = Some(e.to_string());
-                }
-                out.sources.push(rep);
                 out.snapshots.extend(snaps);
-                out.errors.extend(err);
             }
-            One::Sysctl(mut rep, map, err) => {
-                if let Some(e) = &err {
-                    rep.error = Some(e.to_string());
-                }
-                out.sysctls.insert(out.sources.len(), map);
-                out.sources.push(rep);
-                out.errors.extend(err);
+            One::Sysctl(rep, map, err) => {
+                let idx = out.push_source(rep, err);
+                out.sysctls.insert(idx, map);
             }
-            One::CtStat(mut rep, map, err) => {
-                if let Some(e) = &err {
-                    rep.error = Some(e.to_string());
-                }
-                out.ctstats.insert(out.sources.len(), map);
-                out.sources.push(rep);
-                out.errors.extend(err);
+            One::CtStat(rep, map, err) => {
+                let idx = out.push_source(rep, err);
+                out.ctstats.insert(idx, map);
             }
             One::Skipped(p) => out.skipped.push(p),
             One::Failed(e) => out.errors.push(e),
@@ -314,7 +314,13 @@ fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str)
         // in an earlier chunk): one extra pass over the LISTEN rows.
         fold.listening_in_range = std::sync::Arc::new(listening_in_range(path, fold.eph_lo, fold.eph_hi));
     }
-    let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(stream));
+    if kind == Sniffed::Unknown && !table && input.explicit {
+        return One::Failed(InputError::UnknownFormat {
+            path: path.clone(),
+            first_line: sniff::first_line(&head),
+        });
+    }
+    let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(stream));
     match kind {
         _ if table => {
             let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg, fold);
@@ -328,10 +334,6 @@ fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str)
             let (rep, map, err) = ingest_ctstat(path, &display, host, comp, stream);
             One::CtStat(rep, map, err)
         }
-        Sniffed::Unknown if input.explicit => One::Failed(InputError::UnknownFormat {
-            path: path.clone(),
-            first_line: sniff::first_line(&head),
-        }),
         _ => One::Skipped(path.clone()),
     }
 }
