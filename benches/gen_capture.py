@@ -85,8 +85,8 @@ The host (the same for every format)
     10.0.4.21 / 2001:db8:4:21::15 with 12 listeners: sshd 22, nginx 80/443 (v4 + v6),
     systemd-resolved 127.0.0.53%lo:53, pgbouncer 5432, redis 127.0.0.1:6379, memcached
     127.0.0.1:11211, java on dual-stack *:8080 (IPv4 clients appear v4-mapped) and
-    node_exporter on *:9100.  Inbound connections come from 3000 IPv4 peers (10.0.0.0/8,
-    172.16.0.0/12) and 300 IPv6 peers (ULA, 2001:db8:x:y::z, full 8-group) drawn from a
+    node_exporter on *:9100.  Inbound connections come from --clients IPv4 peers
+    (default 100,000; 10.0.0.0/8, 172.16.0.0/12) and a tenth as many IPv6 peers (ULA, 2001:db8:x:y::z, full 8-group) drawn from a
     Zipf-like law, so top-N is meaningful (IPv6 peers long enough to be cut by netstat
     -an are kept out of the 30 busiest ranks); java <-> redis/memcached loopback
     connections appear as two rows; outbound connections go from even ephemeral ports
@@ -256,7 +256,7 @@ class Model:
     HOST4 = "10.0.4.21"
     HOST6 = "2001:db8:4:21::15"
 
-    def __init__(self, seed, mapped_style="ipv4"):
+    def __init__(self, seed, mapped_style="ipv4", clients=100000, zipf=0.8):
         mr = random.Random("model-%d" % seed)       # model construction only
         # --- address table: per id the ss token ("addr:"), the netstat text and the
         #     truth key (None = wildcard; v4-mapped addresses have the IPv4 key)
@@ -290,11 +290,13 @@ class Model:
         self.A_LO4 = add4("127.0.0.1")
         self.A_RESOLVED = add("127.0.0.53%lo:", "127.0.0.53", "127.0.0.53")
 
-        # --- IPv4 peers: ~3000 in ~130 /24s, 80% in 10/8, 20% in 172.16/12
+        # --- IPv4 peers: `clients` of them (default 100,000) in clients/23 /24s
+        #     (at least 130), 80% in 10/8, 20% in 172.16/12
         v4 = []
         seen = {self.HOST4}
         subnets = []
-        while len(subnets) < 130:
+        n_subnets = max(130, clients // 23)
+        while len(subnets) < n_subnets:
             if mr.random() < 0.8:
                 a, b_ = 10, mr.choice([0] + list(range(2, 255)))     # 10.1/16: backends
                 c = mr.randrange(0, 256)
@@ -305,16 +307,16 @@ class Model:
                 net = (172, mr.randrange(16, 32), mr.randrange(0, 256))
             if net not in subnets:
                 subnets.append(net)
-        while len(v4) < 3000:
+        while len(v4) < clients:
             n = subnets[int(mr.random() ** 1.6 * len(subnets))]   # some subnets busier
             ip = "%d.%d.%d.%d" % (n[0], n[1], n[2], mr.randrange(1, 255))
             if ip not in seen:
                 seen.add(ip)
                 v4.append(ip)
-        # --- IPv6 peers: 300; short, ULA and full 8-group forms (canonical inet_ntop text)
+        # --- IPv6 peers: clients/10; short, ULA and full 8-group forms (canonical inet_ntop text)
         v6 = []
         seen6 = set()
-        while len(v6) < 300:
+        while len(v6) < max(1, clients // 10):
             r = mr.random()
             if r < 0.45:
                 x = (0x20010db8 << 96) | (mr.randrange(1, 0xffff) << 80) | \
@@ -337,7 +339,7 @@ class Model:
         top = [p for p in peers if not (p[0] == 6 and len(p[1]) > 17)]
         longs = [p for p in peers if p[0] == 6 and len(p[1]) > 17]
         peers = top[:30] + sorted(top[30:] + longs, key=lambda p: mr.random())
-        weight = [1.0 / (k + 2.0) ** 1.05 for k in range(1, len(peers) + 1)]
+        weight = [1.0 / (k + 2.0) ** zipf for k in range(1, len(peers) + 1)]
         w4 = [(w, ip) for w, (f, ip) in zip(weight, peers) if f == 4]
         w6 = [(w, ip) for w, (f, ip) in zip(weight, peers) if f == 6]
         self.web_v4_mass = sum(w for w, _ in w4) / sum(weight)
@@ -2064,6 +2066,9 @@ def main(argv=None):
                                                "or conntrack entries")
     ap.add_argument("--snapshots", type=int, default=60, help="loop iterations (default 60)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--clients", type=int, default=100000,
+                    help="distinct inbound IPv4 peers (IPv6: a tenth of it); default 100000, "
+                         "like a public frontend; 3000 gives an internal tier")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--truth", help="truth JSON path (default OUTPUT.truth.json)")
     ap.add_argument("--netstat-mapped", choices=("ipv4", "ffff"), default="ipv4")
@@ -2078,7 +2083,7 @@ def main(argv=None):
     t0 = time.perf_counter()
 
     def model_factory():
-        return Model(args.seed, args.netstat_mapped)
+        return Model(args.seed, args.netstat_mapped, args.clients)
     model = model_factory()
     if fmt == "conntrack":
         args.n_conn = args.sockets

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use crate::model::{CtState, Kind, Proto, TcpState, ct_flags};
+use crate::parse::fast::CountedRow;
 use crate::parse::record::{ConntrackRecord, SocketRecord};
 
 /// Fast, non-cryptographic hasher: keys are our own parsed bytes and ids.
@@ -417,24 +418,29 @@ impl KindAcc {
         cfg: &FoldCfg,
         intern: &mut impl FnMut(&'a [u8]) -> AddrKey,
     ) {
+        self.add_counted(&CountedRow::of(r), intern);
+        if cfg.detail {
+            let state = if r.proto == Proto::Tcp { r.state } else { TcpState::None };
+            self.detail.get_or_insert_with(Default::default).add_socket(r, state, cfg, intern);
+        }
+    }
+
+    /// Folds the counted values of one socket row (the fast lane's rows
+    /// and full records alike, so both count the same way).
+    #[inline(always)]
+    pub fn add_counted<'a>(&mut self, r: &CountedRow<'a>, intern: &mut impl FnMut(&'a [u8]) -> AddrKey) {
         self.rows += 1;
         self.protos[r.proto as usize] += 1;
         self.families[r.family as usize] += 1;
-        let state = if r.proto == Proto::Tcp { r.state } else { TcpState::None };
         if r.proto == Proto::Tcp {
             self.states[r.state as usize] += 1;
         }
-        if (r.local.flags | r.remote.flags) & crate::parse::addr::flags::TRUNCATED != 0 {
-            self.truncated_addrs += 1;
+        self.truncated_addrs += r.truncated as u64;
+        if let Some(a) = r.remote {
+            *self.remote.entry(intern(a)).or_default() += 1;
         }
-        if !r.remote.is_wildcard() {
-            *self.remote.entry(intern(r.remote.addr)).or_default() += 1;
-        }
-        if let Some(p) = r.local.port {
+        if let Some(p) = r.local_port {
             *self.local_ports.entry(p).or_default() += 1;
-        }
-        if cfg.detail {
-            self.detail.get_or_insert_with(Default::default).add_socket(r, state, cfg, intern);
         }
     }
 

@@ -247,9 +247,19 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     let mut timestamps = 0u64;
     let mut messages = Vec::new();
 
+    // The fast lane only counts; `report` folds whole records.
+    let fast_lane = !cfg.fold.detail;
     for (i, line) in lines(data).enumerate() {
         let lineno = i as u64 + 1;
         counts.total += 1;
+        if fast_lane && let Some(r) = crate::parse::fast::row(line, &st) {
+            st.after_row = true;
+            counts.parsed += 1;
+            kinds_seen[r.kind as usize] += 1;
+            cur.has_rows = true;
+            cur.acc.kind_mut(r.kind).add_counted(&r, &mut |s| interner.intern(s));
+            continue;
+        }
         let parsed = classify(line, &mut st);
         if st.section != Section::Unknown {
             title_seen = true;

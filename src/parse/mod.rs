@@ -17,6 +17,7 @@
 pub mod addr;
 pub mod conntrack;
 pub mod ctstat;
+pub mod fast;
 pub mod netstat;
 #[cfg(test)]
 mod pitfalls;
