@@ -77,6 +77,13 @@ impl AddrKey {
         }
     }
 
+    /// The key of an IPv4 address given by value (dotted-quad text).
+    pub fn ipv4(v: u32) -> AddrKey {
+        let mut buf = [0u8; 15];
+        let n = crate::parse::addr::write_ipv4(v, &mut buf);
+        AddrKey::inline(&buf[..n]).unwrap_or(AddrKey([0; 16]))
+    }
+
     /// The text of an inline key; `None` for a long one.
     #[inline]
     pub fn inline_text(&self) -> Option<&[u8]> {
@@ -200,7 +207,12 @@ pub struct KindAcc {
     pub protos: [u64; Proto::COUNT],
     pub families: [u64; 3],
     /// Remote peer (socket) or original destination (conntrack) → rows.
+    /// Socket peers with a canonical IPv4 text are in `remote4` instead.
     pub remote: FastMap<AddrKey, u64>,
+    /// Socket peers written as canonical dotted quads, by value: a 4-byte
+    /// key keeps the table small enough to stay in cache. Disjoint from
+    /// `remote`.
+    pub remote4: FastMap<u32, u64>,
     /// Local port (socket) or original destination port (conntrack) → rows.
     pub local_ports: FastMap<u16, u64>,
     /// Conntrack only: original source address → entries.
@@ -400,6 +412,7 @@ impl Default for KindAcc {
             protos: [0; Proto::COUNT],
             families: [0; 3],
             remote: fast_map(),
+            remote4: fast_map(),
             local_ports: fast_map(),
             ct_src: fast_map(),
             ct_flags: [0; 3],
@@ -437,7 +450,10 @@ impl KindAcc {
         }
         self.truncated_addrs += r.truncated as u64;
         if let Some(a) = r.remote {
-            *self.remote.entry(intern(a)).or_default() += 1;
+            match crate::parse::addr::canonical_ipv4(a) {
+                Some(v) => *self.remote4.entry(v).or_default() += 1,
+                None => *self.remote.entry(intern(a)).or_default() += 1,
+            }
         }
         if let Some(p) = r.local_port {
             *self.local_ports.entry(p).or_default() += 1;
@@ -477,6 +493,19 @@ impl KindAcc {
         }
     }
 
+    /// Remote peers with their row counts, `remote4` turned into keys.
+    pub fn remote_counts(&self) -> Vec<(AddrKey, u64)> {
+        let mut v = Vec::with_capacity(self.remote.len() + self.remote4.len());
+        v.extend(self.remote.iter().map(|(a, c)| (*a, *c)));
+        v.extend(self.remote4.iter().map(|(a, c)| (AddrKey::ipv4(*a), *c)));
+        v
+    }
+
+    /// Number of distinct remote peers.
+    pub fn remote_distinct(&self) -> u64 {
+        (self.remote.len() + self.remote4.len()) as u64
+    }
+
     /// Merges `o`, translating its address ids through `remap`.
     pub fn merge_from(&mut self, o: &KindAcc, remap: &[AddrId]) {
         self.rows += o.rows;
@@ -488,6 +517,9 @@ impl KindAcc {
         self.truncated_addrs += o.truncated_addrs;
         for (k, c) in &o.remote {
             *self.remote.entry(k.remap(remap)).or_default() += c;
+        }
+        for (k, c) in &o.remote4 {
+            *self.remote4.entry(*k).or_default() += c;
         }
         for (p, c) in &o.local_ports {
             *self.local_ports.entry(*p).or_default() += c;
@@ -605,8 +637,9 @@ mod tests {
         assert_eq!(k.states[TcpState::Established as usize], 2);
         assert_eq!(k.states[TcpState::TimeWait as usize], 1);
         // The wildcard peer of the listener is not a peer.
-        assert_eq!(k.remote.len(), 2);
-        assert_eq!(k.remote[&AddrKey::inline(b"10.0.0.9").unwrap()], 2);
+        assert_eq!(k.remote_distinct(), 2);
+        let remote: std::collections::HashMap<_, _> = k.remote_counts().into_iter().collect();
+        assert_eq!(remote[&AddrKey::inline(b"10.0.0.9").unwrap()], 2);
         assert_eq!(k.local_ports[&443], 4);
         let _ = names;
     }
@@ -631,7 +664,7 @@ mod tests {
         assert_eq!(w.states, m.states);
         let by_name = |k: &KindAcc, n: &Interner| {
             let mut v: Vec<(Vec<u8>, u64)> =
-                k.remote.iter().map(|(id, c)| (n.name(id).to_vec(), *c)).collect();
+                k.remote_counts().iter().map(|(id, c)| (n.name(id).to_vec(), *c)).collect();
             v.sort();
             v
         };

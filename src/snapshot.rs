@@ -106,7 +106,7 @@ fn counters_kind(c: &Sockstat) -> KindSummary {
 
 fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> KindSummary {
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let mut remote: Vec<_> = k.remote.iter().map(|(a, c)| (*a, *c)).collect();
+    let mut remote = k.remote_counts();
     let top_remote = top_by(&mut remote, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
         .into_iter()
         .map(|(a, c)| (lossy(names.name(&a)), c))
@@ -128,7 +128,7 @@ fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range:
         ct_flags: k.ct_flags,
         truncated_addrs: k.truncated_addrs,
         top_remote,
-        remote_distinct: k.remote.len() as u64,
+        remote_distinct: k.remote_distinct(),
         top_local_ports,
         local_ports_distinct: k.local_ports.len() as u64,
         top_ct_src,

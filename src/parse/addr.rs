@@ -75,6 +75,68 @@ pub fn addr_family(addr: &[u8]) -> Family {
     }
 }
 
+/// The value of a dotted quad printed the way every tool prints one
+/// (`inet_ntop`: four decimal octets, no leading zeros), so that
+/// [`write_ipv4`] gives back exactly the same text; `None` otherwise.
+#[inline]
+pub fn canonical_ipv4(a: &[u8]) -> Option<u32> {
+    if a.len() < 7 || a.len() > 15 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    let mut octet: u32 = 0;
+    let mut digits = 0;
+    let mut dots = 0;
+    for &b in a {
+        if b == b'.' {
+            if digits == 0 || dots == 3 {
+                return None;
+            }
+            v = (v << 8) | octet;
+            octet = 0;
+            digits = 0;
+            dots += 1;
+        } else {
+            let d = b.wrapping_sub(b'0');
+            // A leading zero is only valid as the whole octet.
+            if d > 9 || (digits == 1 && octet == 0) {
+                return None;
+            }
+            octet = octet * 10 + d as u32;
+            digits += 1;
+            if octet > 255 {
+                return None;
+            }
+        }
+    }
+    if digits == 0 || dots != 3 {
+        return None;
+    }
+    Some((v << 8) | octet)
+}
+
+/// Writes `v` as a dotted quad into `buf`; returns the length.
+pub fn write_ipv4(v: u32, buf: &mut [u8; 15]) -> usize {
+    let mut n = 0;
+    for (i, o) in v.to_be_bytes().into_iter().enumerate() {
+        if i > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if o >= 100 {
+            buf[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            buf[n] = b'0' + (o / 10) % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + o % 10;
+        n += 1;
+    }
+    n
+}
+
 /// Parses one address token. `None` if it has no recognizable port part.
 #[inline]
 pub fn parse_endpoint(tok: &[u8]) -> Option<Endpoint<'_>> {
@@ -358,6 +420,45 @@ pub fn service_port(name: &[u8]) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn canonical_ipv4_round_trips_and_refuses_other_spellings() {
+        for text in ["0.0.0.0", "10.1.2.3", "255.255.255.255", "192.168.100.9", "1.20.255.0", "127.0.0.1"] {
+            let v = super::canonical_ipv4(text.as_bytes()).unwrap();
+            let mut buf = [0u8; 15];
+            let n = super::write_ipv4(v, &mut buf);
+            assert_eq!(&buf[..n], text.as_bytes());
+        }
+        assert_eq!(super::canonical_ipv4(b"10.1.2.3"), Some(0x0a01_0203));
+        for bad in [
+            "010.1.2.3",
+            "10.01.2.3",
+            "10.1.2.00",
+            "256.1.2.3",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4a",
+            "1.2.3.-4",
+            "",
+            "1234.1.1.1",
+            "::1",
+            "1.2.3.4:80",
+        ] {
+            assert_eq!(super::canonical_ipv4(bad.as_bytes()), None, "{bad}");
+        }
+        // Every value survives text and back.
+        let mut x: u32 = 0x9e37_79b9;
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(0x0019_660d).wrapping_add(0x3c6e_f35f);
+            let mut buf = [0u8; 15];
+            let n = super::write_ipv4(x, &mut buf);
+            assert_eq!(super::canonical_ipv4(&buf[..n]), Some(x));
+            assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), std::net::Ipv4Addr::from(x).to_string());
+        }
+    }
+
     use super::*;
 
     fn ep(t: &str) -> Endpoint<'_> {
