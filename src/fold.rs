@@ -214,7 +214,7 @@ pub struct KindAcc {
     /// `remote`.
     pub remote4: FastMap<u32, u64>,
     /// Local port (socket) or original destination port (conntrack) → rows.
-    pub local_ports: FastMap<u16, u64>,
+    pub local_ports: PortCounts,
     /// Conntrack only: original source address → entries.
     pub ct_src: FastMap<AddrKey, u64>,
     /// Conntrack flag counts: assured, unreplied, offload.
@@ -413,7 +413,7 @@ impl Default for KindAcc {
             families: [0; 3],
             remote: fast_map(),
             remote4: fast_map(),
-            local_ports: fast_map(),
+            local_ports: PortCounts::default(),
             ct_src: fast_map(),
             ct_flags: [0; 3],
             truncated_addrs: 0,
@@ -456,7 +456,7 @@ impl KindAcc {
             }
         }
         if let Some(p) = r.local_port {
-            *self.local_ports.entry(p).or_default() += 1;
+            self.local_ports.add(p, 1);
         }
     }
 
@@ -477,7 +477,7 @@ impl KindAcc {
         *self.remote.entry(intern(r.orig.dst)).or_default() += 1;
         *self.ct_src.entry(intern(r.orig.src)).or_default() += 1;
         if let Some(p) = r.orig.dport {
-            *self.local_ports.entry(p).or_default() += 1;
+            self.local_ports.add(p, 1);
         }
         if r.flags & ct_flags::ASSURED != 0 {
             self.ct_flags[0] += 1;
@@ -521,9 +521,7 @@ impl KindAcc {
         for (k, c) in &o.remote4 {
             *self.remote4.entry(*k).or_default() += c;
         }
-        for (p, c) in &o.local_ports {
-            *self.local_ports.entry(*p).or_default() += c;
-        }
+        self.local_ports.merge(&o.local_ports);
         for (k, c) in &o.ct_src {
             *self.ct_src.entry(k.remap(remap)).or_default() += c;
         }
@@ -556,6 +554,98 @@ impl KindAcc {
 fn add_arrays<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
     for (x, y) in a.iter_mut().zip(b.iter()) {
         *x += y;
+    }
+}
+
+/// Counts per port. Small sets (a loop's snapshots, a conntrack dump's
+/// destinations) stay a map; past [`PortCounts::DENSE_AT`] distinct ports
+/// (a large table, where every ephemeral port shows up) the counts move to
+/// one array slot per port, which is cheaper than hashing per row and no
+/// larger than the map it replaces.
+#[derive(Debug, Clone, Default)]
+pub struct PortCounts {
+    sparse: FastMap<u16, u64>,
+    dense: Option<Box<[u64]>>,
+    /// Distinct ports in `dense`.
+    dense_len: usize,
+}
+
+impl PortCounts {
+    pub const DENSE_AT: usize = 8192;
+
+    #[inline(always)]
+    pub fn add(&mut self, port: u16, n: u64) {
+        match &mut self.dense {
+            Some(d) => {
+                let slot = &mut d[port as usize];
+                self.dense_len += (*slot == 0) as usize;
+                *slot += n;
+            }
+            None => {
+                *self.sparse.entry(port).or_default() += n;
+                if self.sparse.len() > Self::DENSE_AT {
+                    self.densify();
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn densify(&mut self) {
+        let mut d = vec![0u64; 1 << 16].into_boxed_slice();
+        for (p, c) in self.sparse.drain() {
+            d[p as usize] = c;
+        }
+        self.dense_len = d.iter().filter(|c| **c > 0).count();
+        self.sparse = fast_map();
+        self.dense = Some(d);
+    }
+
+    pub fn merge(&mut self, o: &PortCounts) {
+        if o.dense.is_some() && self.dense.is_none() {
+            self.densify();
+        }
+        match (&mut self.dense, &o.dense) {
+            (Some(d), Some(od)) => {
+                for (a, b) in d.iter_mut().zip(od.iter()) {
+                    *a += b;
+                }
+                self.dense_len = d.iter().filter(|c| **c > 0).count();
+            }
+            _ => {
+                for (p, c) in o.iter() {
+                    self.add(p, c);
+                }
+            }
+        }
+    }
+
+    /// The count of one port (0 if never seen).
+    pub fn get(&self, port: u16) -> u64 {
+        match &self.dense {
+            Some(d) => d[port as usize],
+            None => self.sparse.get(&port).copied().unwrap_or(0),
+        }
+    }
+
+    /// Number of distinct ports.
+    pub fn len(&self) -> usize {
+        match &self.dense {
+            Some(_) => self.dense_len,
+            None => self.sparse.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// (port, count) of every port seen, in no particular order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (u16, u64)> + '_> {
+        match &self.dense {
+            Some(d) => Box::new(d.iter().enumerate().filter(|(_, c)| **c > 0).map(|(p, c)| (p as u16, *c))),
+            None => Box::new(self.sparse.iter().map(|(p, c)| (*p, *c))),
+        }
     }
 }
 
@@ -625,6 +715,33 @@ mod tests {
     }
 
     #[test]
+    fn port_counts_agree_in_both_representations() {
+        let (mut a, mut b, mut want) = (PortCounts::default(), PortCounts::default(), FastMap::default());
+        let mut x: u32 = 7;
+        for i in 0..40_000u32 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let p = (x >> 16) as u16;
+            *want.entry(p).or_insert(0u64) += 1;
+            if i % 3 == 0 { a.add(p, 1) } else { b.add(p, 1) }
+        }
+        assert!(b.dense.is_some());
+        let mut small = PortCounts::default();
+        small.add(443, 5);
+        small.add(80, 1);
+        *want.entry(443).or_insert(0) += 5;
+        *want.entry(80).or_insert(0) += 1;
+        // Sparse into dense, dense into sparse, and dense into dense.
+        a.merge(&small);
+        let mut all = PortCounts::default();
+        all.merge(&a);
+        all.merge(&b);
+        let got: FastMap<u16, u64> = all.iter().collect();
+        assert_eq!(got, want);
+        assert_eq!(all.len(), want.len());
+        assert_eq!(all.get(443), want[&443]);
+    }
+
+    #[test]
     fn counts_states_peers_and_ports() {
         let (acc, names) = fold(&[
             "ESTAB 0 0 10.0.0.1:443 10.0.0.9:5000",
@@ -640,7 +757,7 @@ mod tests {
         assert_eq!(k.remote_distinct(), 2);
         let remote: std::collections::HashMap<_, _> = k.remote_counts().into_iter().collect();
         assert_eq!(remote[&AddrKey::inline(b"10.0.0.9").unwrap()], 2);
-        assert_eq!(k.local_ports[&443], 4);
+        assert_eq!(k.local_ports.get(443), 4);
         let _ = names;
     }
 

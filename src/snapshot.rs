@@ -111,7 +111,7 @@ fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range:
         .into_iter()
         .map(|(a, c)| (lossy(names.name(&a)), c))
         .collect();
-    let mut ports: Vec<_> = k.local_ports.iter().map(|(p, c)| (*p, *c)).collect();
+    let mut ports: Vec<_> = k.local_ports.iter().collect();
     let top_local_ports = top_by(&mut ports, keep, |x| x.1, |a, b| a.0.cmp(&b.0));
     let mut src: Vec<_> = k.ct_src.iter().map(|(a, c)| (*a, *c)).collect();
     let top_ct_src = top_by(&mut src, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
