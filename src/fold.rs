@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use crate::model::{CtState, Kind, Proto, TcpState, ct_flags};
-use crate::parse::fast::CountedRow;
+use crate::parse::fast::{CountedRow, Peer};
 use crate::parse::record::{ConntrackRecord, SocketRecord};
 
 /// Fast, non-cryptographic hasher: keys are our own parsed bytes and ids.
@@ -449,11 +449,10 @@ impl KindAcc {
             self.states[r.state as usize] += 1;
         }
         self.truncated_addrs += r.truncated as u64;
-        if let Some(a) = r.remote {
-            match crate::parse::addr::canonical_ipv4(a) {
-                Some(v) => *self.remote4.entry(v).or_default() += 1,
-                None => *self.remote.entry(intern(a)).or_default() += 1,
-            }
+        match r.remote {
+            Peer::V4(v) => *self.remote4.entry(v).or_default() += 1,
+            Peer::Text(a) => *self.remote.entry(intern(a)).or_default() += 1,
+            Peer::None => {}
         }
         if let Some(p) = r.local_port {
             self.local_ports.add(p, 1);

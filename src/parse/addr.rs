@@ -115,6 +115,52 @@ pub fn canonical_ipv4(a: &[u8]) -> Option<u32> {
     Some((v << 8) | octet)
 }
 
+/// `a.b.c.d:port` or `a.b.c.d:*` with a canonical dotted quad (see
+/// [`canonical_ipv4`]), read in one pass to the address's value and the
+/// port. `None` for anything else, which [`parse_endpoint`] reads; where
+/// this returns a value, `parse_endpoint` gives the same address text,
+/// port and flags.
+#[inline(always)]
+pub fn ipv4_value_port(tok: &[u8]) -> Option<(u32, Option<u16>)> {
+    let mut v: u32 = 0;
+    let mut octet: u32 = 0;
+    let mut digits = 0;
+    let mut dots = 0;
+    let mut i = 0;
+    loop {
+        let b = *tok.get(i)?;
+        i += 1;
+        let d = b.wrapping_sub(b'0');
+        if d <= 9 {
+            if digits == 1 && octet == 0 {
+                return None;
+            }
+            octet = octet * 10 + d as u32;
+            digits += 1;
+            if octet > 255 {
+                return None;
+            }
+        } else if b == b'.' {
+            if digits == 0 || dots == 3 {
+                return None;
+            }
+            v = (v << 8) | octet;
+            octet = 0;
+            digits = 0;
+            dots += 1;
+        } else if b == b':' && digits > 0 && dots == 3 {
+            break;
+        } else {
+            return None;
+        }
+    }
+    let port = match &tok[i..] {
+        b"*" => None,
+        p => Some(parse_port(p)?),
+    };
+    Some(((v << 8) | octet, port))
+}
+
 /// Writes `v` as a dotted quad into `buf`; returns the length.
 pub fn write_ipv4(v: u32, buf: &mut [u8; 15]) -> usize {
     let mut n = 0;
@@ -420,6 +466,27 @@ pub fn service_port(name: &[u8]) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass reader agrees with the general one wherever it answers.
+        #[test]
+        fn ipv4_value_port_agrees_with_parse_endpoint(
+            octets in proptest::collection::vec(prop_oneof!["[0-9]{1,3}", "0[0-9]", "[0-9a]{0,4}"], 1..6),
+            sep in prop_oneof![Just(":"), Just("."), Just("%lo:"), Just("")],
+            port in prop_oneof!["[0-9]{1,6}", Just("*".to_string()), "[a-z*:]{0,4}"],
+        ) {
+            let tok = format!("{}{}{}", octets.join("."), sep, port);
+            if let Some((v, p)) = super::ipv4_value_port(tok.as_bytes()) {
+                let e = super::parse_endpoint(tok.as_bytes()).expect("general parser refused");
+                prop_assert_eq!(super::canonical_ipv4(e.addr), Some(v));
+                prop_assert_eq!(e.port, p);
+                prop_assert_eq!(e.family, crate::model::Family::V4);
+                prop_assert_eq!(e.flags, if v == 0 { super::flags::WILDCARD } else { 0 });
+            }
+        }
+    }
+
     #[test]
     fn canonical_ipv4_round_trips_and_refuses_other_spellings() {
         for text in ["0.0.0.0", "10.1.2.3", "255.255.255.255", "192.168.100.9", "1.20.255.0", "127.0.0.1"] {

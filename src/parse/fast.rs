@@ -16,10 +16,35 @@
 
 use crate::model::{Family, Kind, Proto, TcpState};
 
-use super::addr::{Endpoint, distrust_cut_port, flags, parse_endpoint};
+use super::addr::{Endpoint, canonical_ipv4, distrust_cut_port, flags, ipv4_value_port, parse_endpoint};
 use super::record::SocketRecord;
 use super::tokens::{parse_u64, split_token, trim_end};
 use super::{LineState, MAX_LINE, Section, TableFormat};
+
+/// A remote peer as it is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer<'a> {
+    /// A wildcard (`*`, `0.0.0.0`, `::`): not a peer.
+    None,
+    /// A canonical dotted quad, by value.
+    V4(u32),
+    /// Any other address text.
+    Text(&'a [u8]),
+}
+
+impl<'a> Peer<'a> {
+    #[inline(always)]
+    fn of(e: &Endpoint<'a>) -> Self {
+        if e.is_wildcard() {
+            Peer::None
+        } else {
+            match canonical_ipv4(e.addr) {
+                Some(v) => Peer::V4(v),
+                None => Peer::Text(e.addr),
+            }
+        }
+    }
+}
 
 /// What the summary accumulators count of one socket row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +55,7 @@ pub struct CountedRow<'a> {
     /// The TCP state (`TcpState::None` for other protocols).
     pub state: TcpState,
     pub local_port: Option<u16>,
-    /// Remote address; `None` for a wildcard peer.
-    pub remote: Option<&'a [u8]>,
+    pub remote: Peer<'a>,
     /// An address of the row was cut by the tool's column width.
     pub truncated: bool,
 }
@@ -40,27 +64,102 @@ impl<'a> CountedRow<'a> {
     /// The counted values of a fully parsed record.
     #[inline(always)]
     pub fn of(r: &SocketRecord<'a>) -> Self {
-        CountedRow::new(r.kind, r.proto, r.family, r.state, &r.local, &r.remote)
+        CountedRow {
+            kind: r.kind,
+            proto: r.proto,
+            family: r.family,
+            state: if r.proto == Proto::Tcp { r.state } else { TcpState::None },
+            local_port: r.local.port,
+            remote: Peer::of(&r.remote),
+            truncated: (r.local.flags | r.remote.flags) & flags::TRUNCATED != 0,
+        }
+    }
+}
+
+/// An endpoint as the fast lane reads it: most are `a.b.c.d:port`, read
+/// in one pass to their value; the rest go through [`parse_endpoint`].
+#[derive(Clone, Copy)]
+enum Ep<'a> {
+    V4 { value: u32, port: Option<u16> },
+    Other(Endpoint<'a>),
+}
+
+impl<'a> Ep<'a> {
+    #[inline(always)]
+    fn read(tok: &'a [u8]) -> Option<Self> {
+        match ipv4_value_port(tok) {
+            Some((value, port)) => Some(Ep::V4 { value, port }),
+            None => parse_endpoint(tok).map(Ep::Other),
+        }
     }
 
     #[inline(always)]
-    fn new(
-        kind: Kind,
-        proto: Proto,
-        family: Family,
-        state: TcpState,
-        l: &Endpoint<'a>,
-        r: &Endpoint<'a>,
-    ) -> Self {
-        CountedRow {
-            kind,
-            proto,
-            family,
-            state: if proto == Proto::Tcp { state } else { TcpState::None },
-            local_port: l.port,
-            remote: (!r.is_wildcard()).then_some(r.addr),
-            truncated: (l.flags | r.flags) & flags::TRUNCATED != 0,
+    fn port(&self) -> Option<u16> {
+        match self {
+            Ep::V4 { port, .. } => *port,
+            Ep::Other(e) => e.port,
         }
+    }
+
+    #[inline(always)]
+    fn family(&self) -> Family {
+        match self {
+            Ep::V4 { .. } => Family::V4,
+            Ep::Other(e) => e.family,
+        }
+    }
+
+    #[inline(always)]
+    fn flags(&self) -> u8 {
+        match self {
+            // `0.0.0.0` is a wildcard; no other flag applies to the shape.
+            Ep::V4 { value, .. } => {
+                if *value == 0 {
+                    flags::WILDCARD
+                } else {
+                    0
+                }
+            }
+            Ep::Other(e) => e.flags,
+        }
+    }
+
+    #[inline(always)]
+    fn peer(&self) -> Peer<'a> {
+        match self {
+            Ep::V4 { value: 0, .. } => Peer::None,
+            Ep::V4 { value, .. } => Peer::V4(*value),
+            Ep::Other(e) => Peer::of(e),
+        }
+    }
+
+    /// netstat's cut of over-long dot-style endpoints (see
+    /// [`distrust_cut_port`]); colon-style IPv4 never qualifies.
+    #[inline(always)]
+    fn distrust_cut_port(&mut self, token_len: usize) {
+        if let Ep::Other(e) = self {
+            distrust_cut_port(e, token_len, false);
+        }
+    }
+}
+
+#[inline(always)]
+fn counted<'a>(
+    kind: Kind,
+    proto: Proto,
+    family: Family,
+    state: TcpState,
+    l: &Ep<'a>,
+    r: &Ep<'a>,
+) -> CountedRow<'a> {
+    CountedRow {
+        kind,
+        proto,
+        family,
+        state: if proto == Proto::Tcp { state } else { TcpState::None },
+        local_port: l.port(),
+        remote: r.peer(),
+        truncated: (l.flags() | r.flags()) & flags::TRUNCATED != 0,
     }
 }
 
@@ -103,14 +202,14 @@ fn ss_row(line: &[u8]) -> Option<CountedRow<'_>> {
     parse_u64(sq)?;
     let (lt, rest) = split_token(rest)?;
     let (pt, _tail) = split_token(rest)?;
-    let local = parse_endpoint(lt)?;
-    let remote = parse_endpoint(pt)?;
+    let local = Ep::read(lt)?;
+    let remote = Ep::read(pt)?;
     // The tail (process, timer, uid, inode) holds nothing that is counted.
-    let family = match local.family {
-        Family::Unknown => remote.family,
+    let family = match local.family() {
+        Family::Unknown => remote.family(),
         f => f,
     };
-    Some(CountedRow::new(Kind::Ss, Proto::Tcp, family, state, &local, &remote))
+    Some(counted(Kind::Ss, Proto::Tcp, family, state, &local, &remote))
 }
 
 /// `tcp 0 0 10.0.0.1:22 10.0.0.2:51234 ESTABLISHED` (Linux net-tools).
@@ -138,12 +237,12 @@ fn netstat_row(line: &[u8]) -> Option<CountedRow<'_>> {
     if lt.starts_with(b"src=") || rt.starts_with(b"src=") {
         return None;
     }
-    let mut local = parse_endpoint(lt)?;
-    let mut remote = parse_endpoint(rt)?;
-    distrust_cut_port(&mut local, lt.len(), false);
-    distrust_cut_port(&mut remote, rt.len(), false);
-    let family = match local.family {
-        Family::Unknown => match remote.family {
+    let mut local = Ep::read(lt)?;
+    let mut remote = Ep::read(rt)?;
+    local.distrust_cut_port(lt.len());
+    remote.distrust_cut_port(rt.len());
+    let family = match local.family() {
+        Family::Unknown => match remote.family() {
             Family::Unknown => fam_hint,
             f => f,
         },
@@ -161,7 +260,7 @@ fn netstat_row(line: &[u8]) -> Option<CountedRow<'_>> {
     // Only a known state word (or none): `-`, `PID/name`, timers and
     // datagram words have their own rules in the general path.
     let state = if word.is_empty() { TcpState::Unknown } else { TcpState::from_word(word)? };
-    Some(CountedRow::new(Kind::Netstat, proto, family, state, &local, &remote))
+    Some(counted(Kind::Netstat, proto, family, state, &local, &remote))
 }
 
 #[cfg(test)]
