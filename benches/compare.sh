@@ -9,8 +9,11 @@
 #  1. builds sockscope (release profile, the one `cargo install` uses);
 #  2. generates deterministic captures with benches/gen_capture.py (seed 42):
 #     netstat -an, ss -tan, ss -tanpi (with -i continuation lines), conntrack
-#     -L -o extended, and a 10,000-snapshot `date; ss -tan` loop;
-#  3. times, best of $RUNS with a warm page cache:
+#     -L -o extended, and a 10,000-snapshot `date; ss -tan` loop, all of a
+#     host with 100,000 client addresses (a public frontend; see
+#     BENCHMARKS.md), and netstat -an of the same host with 3,000 peers;
+#  3. times, best of $RUNS with a warm page cache, sockscope and mawk
+#     interleaved:
 #     - sockscope summary --format json (states, top remote addresses, top
 #       local ports, line accounting), checked against the generator's truth;
 #     - the mawk one-liner doing the same three aggregations;
@@ -58,25 +61,39 @@ gen ss "$DATA/ss-tan.txt"
 gen ss-i "$DATA/ss-tanpi.txt"
 gen conntrack "$DATA/conntrack.txt"
 gen ss-loop "$DATA/ss-loop.log" --snapshots "$SNAPSHOTS"
+# The same host as an internal tier: 3,000 peers instead of 100,000.
+gen netstat "$DATA/netstat-an-internal.txt" --clients 3000
 
-# best_of CMD...: prints "seconds peak_kib" of the fastest of $RUNS runs
-# (wall time to the millisecond; peak RSS from GNU time).
-best_of() {
+# race CMD... [:: CMD...]...: runs the commands in turn, $RUNS rounds
+# (interleaved, so a slow phase of this shared machine hits every tool
+# alike), and prints "seconds peak_kib" of each command's fastest run, one
+# line per command (wall time to the millisecond; peak RSS from GNU time).
+race() {
   python3 - "$DATA" "$RUNS" "$@" <<'PY'
 import subprocess, sys, time
-data, runs, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-best, rss = None, 0
+data, runs, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+cmds, cur = [], []
+for a in rest:
+    if a == "::":
+        cmds.append(cur)
+        cur = []
+    else:
+        cur.append(a)
+cmds.append(cur)
+best, rss = [None] * len(cmds), [0] * len(cmds)
 for _ in range(runs):
-    t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", data + "/.time"] + cmd,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        sys.stderr.write("compare.sh: failed: %s\n%s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
-        sys.exit(1)
-    rss = max(rss, int(open(data + "/.time").read().split()[-1]))
-    best = dt if best is None else min(best, dt)
-print("%.3f %d" % (best, rss))
+    for i, cmd in enumerate(cmds):
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", data + "/.time"] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0:
+            sys.stderr.write("compare.sh: failed: %s\n%s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
+            sys.exit(1)
+        rss[i] = max(rss[i], int(open(data + "/.time").read().split()[-1]))
+        best[i] = dt if best[i] is None else min(best[i], dt)
+for b, r in zip(best, rss):
+    print("%.3f %d" % (b, r))
 PY
 }
 
@@ -118,8 +135,7 @@ bench_file() { # label file awk-program jc-parser
   mb=$(awk "BEGIN{printf \"%.0f\", $bytes/1e6}")
   echo "== $label ($mb MB)" >&2
   check_truth "$file"
-  read -r st sk < <(best_of "$BIN" summary --format json "$file")
-  read -r at ak < <(best_of mawk "$prog" "$file")
+  { read -r st sk; read -r at ak; } < <(race "$BIN" summary --format json "$file" :: mawk "$prog" "$file")
   row "$label, $mb MB" "sockscope" "${st} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $bytes/1e6/$st}")" "1×" "$((sk / 1024)) MiB" >>"$OUT"
   row "$label, $mb MB" "mawk one-liner" "${at} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $bytes/1e6/$at}")" "$(awk "BEGIN{printf \"%.1f× slower\", $at/$st}")" "$((ak / 1024)) MiB" >>"$OUT"
   if [ -n "$jcp" ]; then
@@ -128,9 +144,9 @@ bench_file() { # label file awk-program jc-parser
     local sb smb
     sb=$(stat -c %s "$slice")
     smb=$(awk "BEGIN{printf \"%.0f\", $sb/1e6}")
-    read -r s2 k2 < <(best_of "$BIN" summary --format json "$slice")
+    read -r s2 k2 < <(race "$BIN" summary --format json "$slice")
     row "$label, $smb MB slice" "sockscope" "${s2} s" "$(awk "BEGIN{printf \"%.0f MB/s\", $sb/1e6/$s2}")" "1×" "$((k2 / 1024)) MiB" >>"$OUT"
-    if RUNS=1 best_of sh -c "$JC $jcp < '$slice'" >"$DATA/.jc" 2>"$DATA/.jcerr"; then
+    if RUNS=1 race sh -c "$JC $jcp < '$slice'" >"$DATA/.jc" 2>"$DATA/.jcerr"; then
       read -r jt jk <"$DATA/.jc"
       row "$label, $smb MB slice" "jc $jcp" "${jt} s" "$(awk "BEGIN{printf \"%.1f MB/s\", $sb/1e6/$jt}")" "$(awk "BEGIN{printf \"%.0f× slower\", $jt/$s2}")" "$((jk / 1024)) MiB" >>"$OUT"
     else
@@ -141,6 +157,7 @@ bench_file() { # label file awk-program jc-parser
 }
 
 bench_file "netstat -an" "$DATA/netstat-an.txt" "$AWK_NETSTAT" "--netstat"
+bench_file "netstat -an, 3,000 peers" "$DATA/netstat-an-internal.txt" "$AWK_NETSTAT" ""
 bench_file "ss -tan" "$DATA/ss-tan.txt" "$AWK_SS" "--ss"
 bench_file "ss -tanpi" "$DATA/ss-tanpi.txt" "$AWK_SS" ""
 bench_file "conntrack -L -o extended" "$DATA/conntrack.txt" "$AWK_CT" ""

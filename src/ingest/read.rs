@@ -137,11 +137,15 @@ impl<'p, R: Read> ChunkReader<'p, R> {
 
     /// Reads until `buf[..*filled]` holds `want` bytes or the stream ends.
     fn fill(&mut self, buf: &mut Vec<u8>, filled: &mut usize, want: usize) {
-        if buf.len() < want {
-            buf.resize(want, 0);
-        }
         while !self.eof && *filled < want {
-            match self.inner.read(&mut buf[*filled..want]) {
+            // Grow (and zero) the buffer as data arrives, not to `want` at
+            // once: a small input then never pays for an 8 MiB buffer.
+            if buf.len() <= *filled {
+                let grown = (buf.len() * 2).clamp(64 << 10, want);
+                buf.resize(grown.max(*filled + 1), 0);
+            }
+            let end = buf.len().min(want);
+            match self.inner.read(&mut buf[*filled..end]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
                     *filled += n;
@@ -184,8 +188,8 @@ impl<R: Read> Iterator for ChunkReader<'_, R> {
     fn next(&mut self) -> Option<Chunk> {
         let mut buf = self.pool.get();
         let mut want = self.chunk_size.max(self.carry.len() + 1);
-        if buf.len() < want {
-            buf.resize(want, 0);
+        if buf.len() < self.carry.len() {
+            buf.resize(self.carry.len(), 0);
         }
         let mut filled = self.carry.len();
         buf[..filled].copy_from_slice(&self.carry);
