@@ -141,7 +141,7 @@ impl<'p, R: Read> ChunkReader<'p, R> {
             // Grow (and zero) the buffer as data arrives, not to `want` at
             // once: a small input then never pays for an 8 MiB buffer.
             if buf.len() <= *filled {
-                let grown = (buf.len() * 2).clamp(64 << 10, want);
+                let grown = (buf.len() * 2).max(64 << 10).min(want);
                 buf.resize(grown.max(*filled + 1), 0);
             }
             let end = buf.len().min(want);
