@@ -17,9 +17,11 @@
 #     - sockscope summary --format json (states, top remote addresses, top
 #       local ports, line accounting), checked against the generator's truth;
 #     - the mawk one-liner doing the same three aggregations;
-#     - jc (from PyPI, in a venv under target/) on a 64 MB slice — jc holds
-#       its whole output in memory (~20x the input), so 1 GB would not fit —
-#       with sockscope timed on the very same slice;
+#     - jc (from PyPI, in a venv under target/) on a 256 MB slice — jc holds
+#       its whole output in memory (~20x the input: 5 GB for 256 MB), so 1 GB
+#       would not fit in this machine's 24 GiB — with sockscope timed on the
+#       very same slice. jc slows down as its input grows (4.8 MB/s on 64 MB,
+#       2.5 MB/s on 256 MB here), so a smaller slice would flatter it;
 #  4. reports wall time, throughput, the ratio, and peak RSS (/usr/bin/time -v).
 #
 # Needs: python3, mawk, /usr/bin/time (GNU time), network access to PyPI the
@@ -31,7 +33,7 @@ SIZE=${SIZE:-1G}
 RUNS=${RUNS:-3}
 SNAPSHOTS=${SNAPSHOTS:-10000}
 DATA=${DATA:-target/bench}
-JC_SLICE=${JC_SLICE:-64M}
+JC_SLICE=${JC_SLICE:-256M}
 mkdir -p "$DATA"
 
 command -v mawk >/dev/null || { echo "compare.sh: needs mawk (apt-get install mawk)" >&2; exit 2; }

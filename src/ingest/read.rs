@@ -9,7 +9,7 @@
 //! fresh 8 MiB for every chunk.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -50,22 +50,40 @@ pub fn detect(head: &[u8]) -> Compression {
 
 /// Opens a path (or stdin for `-`) as a decompressed byte stream.
 pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
-    let mut raw: Box<dyn Read + Send> =
-        if path.as_os_str() == "-" { Box::new(io::stdin()) } else { Box::new(File::open(path)?) };
-    // Peek the magic bytes and put them back in front of the stream.
+    if path.as_os_str() == "-" {
+        return sniffed(Box::new(io::stdin()));
+    }
+    let mut file = File::open(path)?;
+    let head = read_head(&mut file)?;
+    // A regular file is rewound and read directly (its reads go straight
+    // into our buffers); pipes and FIFOs get the sniffed bytes chained back.
+    if file.seek(SeekFrom::Start(0)).is_err() {
+        return wrap(Box::new(io::Cursor::new(head.clone()).chain(file)), detect(&head));
+    }
+    wrap(Box::new(file), detect(&head))
+}
+
+fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut head = [0u8; 4];
     let mut n = 0;
     while n < head.len() {
-        match raw.read(&mut head[n..]) {
+        match r.read(&mut head[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
     }
-    let head = head[..n].to_vec();
+    Ok(head[..n].to_vec())
+}
+
+fn sniffed(mut raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let head = read_head(&mut raw)?;
     let comp = detect(&head);
-    let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(raw));
+    wrap(Box::new(io::Cursor::new(head).chain(raw)), comp)
+}
+
+fn wrap(stream: Box<dyn Read + Send>, comp: Compression) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     Ok(match comp {
         Compression::None => (stream, comp),
         Compression::Gzip => (Box::new(flate2::read::MultiGzDecoder::new(stream)), comp),
@@ -73,8 +91,6 @@ pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     })
 }
 
-/// Recycled chunk buffers. A returned buffer keeps its length, so reusing
-/// it does not zero 8 MiB again.
 #[derive(Default)]
 pub struct BufPool {
     free: Mutex<Vec<Vec<u8>>>,
@@ -135,29 +151,27 @@ impl<'p, R: Read> ChunkReader<'p, R> {
         }
     }
 
-    /// Reads until `buf[..*filled]` holds `want` bytes or the stream ends.
+    /// Reads until `buf` (of length `*filled`) holds `want` bytes or the
+    /// stream ends.
     fn fill(&mut self, buf: &mut Vec<u8>, filled: &mut usize, want: usize) {
-        while !self.eof && *filled < want {
-            // Grow (and zero) the buffer as data arrives, not to `want` at
-            // once: a small input then never pays for an 8 MiB buffer.
-            if buf.len() <= *filled {
-                let grown = (buf.len() * 2).max(64 << 10).min(want);
-                buf.resize(grown.max(*filled + 1), 0);
-            }
-            let end = buf.len().min(want);
-            match self.inner.read(&mut buf[*filled..end]) {
-                Ok(0) => self.eof = true,
-                Ok(n) => {
-                    *filled += n;
-                    self.bytes += n as u64;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        // `read_to_end` reads into the spare capacity; for a plain file it
+        // is never zeroed first (a large input would not notice, a small one
+        // would pay for zeroing a whole chunk buffer).
+        while !self.eof && buf.len() < want {
+            let before = buf.len();
+            buf.reserve(want - before);
+            let res = (&mut self.inner).take((want - before) as u64).read_to_end(buf);
+            self.bytes += (buf.len() - before) as u64;
+            match res {
+                // Short of `want`: the stream ended.
+                Ok(_) => self.eof |= buf.len() < want,
                 Err(e) => {
                     self.error = Some(e);
                     self.eof = true;
                 }
             }
         }
+        *filled = buf.len();
     }
 }
 
@@ -188,11 +202,9 @@ impl<R: Read> Iterator for ChunkReader<'_, R> {
     fn next(&mut self) -> Option<Chunk> {
         let mut buf = self.pool.get();
         let mut want = self.chunk_size.max(self.carry.len() + 1);
-        if buf.len() < self.carry.len() {
-            buf.resize(self.carry.len(), 0);
-        }
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
         let mut filled = self.carry.len();
-        buf[..filled].copy_from_slice(&self.carry);
         self.carry.clear();
         let len = loop {
             self.fill(&mut buf, &mut filled, want);
