@@ -47,6 +47,22 @@ fn bench_formats(c: &mut Criterion) {
     }
     g.finish();
 
+    // `report` folds whole records (flows, listeners, processes) through the
+    // general classifier; `summary` above takes the fast lane for common rows.
+    let mut g = c.benchmark_group("classify_and_fold_detail");
+    for (name, path) in [("ss_tan", "web-1/ss-tan.txt"), ("netstat_an", "web-1/netstat-an.txt")] {
+        let data = chunk_of(path);
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        let cfg = WorkerCfg {
+            forced: None,
+            timestamp_mode: false,
+            keep: 10,
+            fold: sockscope::fold::FoldCfg { detail: true, ..Default::default() },
+        };
+        g.bench_function(name, |b| b.iter(|| black_box(process_chunk(0, black_box(&data), &cfg))));
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("classify_only");
     let data = chunk_of("web-1/ss-tan.txt");
     g.throughput(Throughput::Bytes(data.len() as u64));

@@ -122,6 +122,27 @@ pub fn canonical_ipv4(a: &[u8]) -> Option<u32> {
 /// port and flags.
 #[inline(always)]
 pub fn ipv4_value_port(tok: &[u8]) -> Option<(u32, Option<u16>)> {
+    dotted_quad_then_port(tok, false)
+}
+
+/// The IPv4-mapped forms `[::ffff:a.b.c.d]:port` (ss) and
+/// `::ffff:a.b.c.d:port` (netstat), like [`ipv4_value_port`]. The general
+/// parser gives such an endpoint the IPv4 text and the `MAPPED` flag.
+#[inline(always)]
+pub fn mapped_ipv4_value_port(tok: &[u8]) -> Option<(u32, Option<u16>)> {
+    if let Some(rest) = tok.strip_prefix(b"[::ffff:") {
+        dotted_quad_then_port(rest, true)
+    } else if let Some(rest) = tok.strip_prefix(b"::ffff:") {
+        dotted_quad_then_port(rest, false)
+    } else {
+        None
+    }
+}
+
+/// A canonical dotted quad, then `:` (or `]:` when `bracket`), then a
+/// port or `*`.
+#[inline(always)]
+fn dotted_quad_then_port(tok: &[u8], bracket: bool) -> Option<(u32, Option<u16>)> {
     let mut v: u32 = 0;
     let mut octet: u32 = 0;
     let mut digits = 0;
@@ -148,7 +169,10 @@ pub fn ipv4_value_port(tok: &[u8]) -> Option<(u32, Option<u16>)> {
             octet = 0;
             digits = 0;
             dots += 1;
-        } else if b == b':' && digits > 0 && dots == 3 {
+        } else if digits > 0 && dots == 3 && !bracket && b == b':' {
+            break;
+        } else if digits > 0 && dots == 3 && bracket && b == b']' && tok.get(i) == Some(&b':') {
+            i += 1;
             break;
         } else {
             return None;
@@ -477,6 +501,16 @@ mod tests {
             port in prop_oneof!["[0-9]{1,6}", Just("*".to_string()), "[a-z*:]{0,4}"],
         ) {
             let tok = format!("{}{}{}", octets.join("."), sep, port);
+            for mapped in [format!("[::ffff:{}]{}{}", octets.join("."), sep, port),
+                           format!("::ffff:{tok}"), format!("[::ffff:{tok}]")] {
+                if let Some((v, p)) = super::mapped_ipv4_value_port(mapped.as_bytes()) {
+                    let e = super::parse_endpoint(mapped.as_bytes()).expect("general parser refused");
+                    prop_assert_eq!(super::canonical_ipv4(e.addr), Some(v));
+                    prop_assert_eq!(e.port, p);
+                    prop_assert_eq!(e.family, crate::model::Family::V4);
+                    prop_assert_eq!(e.flags, super::flags::MAPPED);
+                }
+            }
             if let Some((v, p)) = super::ipv4_value_port(tok.as_bytes()) {
                 let e = super::parse_endpoint(tok.as_bytes()).expect("general parser refused");
                 prop_assert_eq!(super::canonical_ipv4(e.addr), Some(v));

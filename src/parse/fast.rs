@@ -16,7 +16,10 @@
 
 use crate::model::{Family, Kind, Proto, TcpState};
 
-use super::addr::{Endpoint, canonical_ipv4, distrust_cut_port, flags, ipv4_value_port, parse_endpoint};
+use super::addr::{
+    Endpoint, canonical_ipv4, distrust_cut_port, flags, ipv4_value_port, mapped_ipv4_value_port,
+    parse_endpoint,
+};
 use super::record::SocketRecord;
 use super::tokens::{parse_u64, split_token, trim_end};
 use super::{LineState, MAX_LINE, Section, TableFormat};
@@ -80,17 +83,25 @@ impl<'a> CountedRow<'a> {
 /// in one pass to their value; the rest go through [`parse_endpoint`].
 #[derive(Clone, Copy)]
 enum Ep<'a> {
-    V4 { value: u32, port: Option<u16> },
+    /// `mapped`: written as `::ffff:a.b.c.d` (never a wildcard).
+    V4 {
+        value: u32,
+        port: Option<u16>,
+        mapped: bool,
+    },
     Other(Endpoint<'a>),
 }
 
 impl<'a> Ep<'a> {
     #[inline(always)]
     fn read(tok: &'a [u8]) -> Option<Self> {
-        match ipv4_value_port(tok) {
-            Some((value, port)) => Some(Ep::V4 { value, port }),
-            None => parse_endpoint(tok).map(Ep::Other),
+        if let Some((value, port)) = ipv4_value_port(tok) {
+            return Some(Ep::V4 { value, port, mapped: false });
         }
+        if let Some((value, port)) = mapped_ipv4_value_port(tok) {
+            return Some(Ep::V4 { value, port, mapped: true });
+        }
+        parse_endpoint(tok).map(Ep::Other)
     }
 
     #[inline(always)]
@@ -127,7 +138,7 @@ impl<'a> Ep<'a> {
     #[inline(always)]
     fn peer(&self) -> Peer<'a> {
         match self {
-            Ep::V4 { value: 0, .. } => Peer::None,
+            Ep::V4 { value: 0, mapped: false, .. } => Peer::None,
             Ep::V4 { value, .. } => Peer::V4(*value),
             Ep::Other(e) => Peer::of(e),
         }
@@ -385,7 +396,8 @@ mod tests {
     fn endpoint() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
             8 => pick(&["*:*", "0.0.0.0:*", "[::]:22", ":::22", "::1:631", "10.0.0.1:443", "10.0.0.1.443", "*.22",
-                        "[::ffff:10.0.0.2]:80", "::ffff:10.0.0.2:80", "fe80::b1f3:2c:3c6c::123",
+                        "[::ffff:10.0.0.2]:80", "::ffff:10.0.0.2:80", "[::ffff:0.0.0.0]:80", "[::FFFF:1.2.3.4]:5",
+                        "::ffff:0.0.0.0:*", "[::ffff:1.2.3.4]:http", "fe80::b1f3:2c:3c6c::123",
                         "2001:db8:1:2:3:4:5:6:443", "2001:db8:1:2:3:4:5:6:4431", "src=1.2.3.4", "src=1.2.3.4:5",
                         "10.0.0.1:http", "localhost:ssh", "[fe80::1]%eth0:546", "0.0.0.0%virbr0:67", "1.2.3.4:",
                         "1.2.3.4:99999", "12345", "fe80::1%lo0.123"]),
