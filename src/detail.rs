@@ -8,10 +8,10 @@
 //! **unknown**. IPv4-mapped IPv6 peers were already reduced to IPv4 by the
 //! parser.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::fold::{AddrKey, CT_BUCKETS, DetailAcc, Names, StateCounts};
+use crate::fold::{AddrKey, CT_BUCKETS, DetailAcc, FastMap, FlowKey, Names, StateCounts, fast_map};
 use crate::model::{CtState, TcpState};
 
 /// Which side opened a connection.
@@ -111,43 +111,36 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
     let listening: BTreeSet<u16> = d.listeners.keys().map(|(_, p)| *p).collect();
     let mut out = SnapshotDetail { ephemeral_range: range, ..Default::default() };
 
-    let mut peers: BTreeMap<(AddrKey, Direction), StateCounts> = BTreeMap::new();
-    let mut services: BTreeMap<(AddrKey, u16), StateCounts> = BTreeMap::new();
-    let mut local: BTreeMap<u16, StateCounts> = BTreeMap::new();
-    let mut eph: BTreeMap<(AddrKey, AddrKey, u16), StateCounts> = BTreeMap::new();
-    let mut prefixes: BTreeMap<String, StateCounts> = BTreeMap::new();
-    for (k, c) in &d.flows {
-        let dir = if k.remote_service {
+    let dir = |k: &FlowKey| {
+        if k.remote_service {
             Direction::Outbound
         } else if listening.contains(&k.port) {
             Direction::Inbound
         } else {
             Direction::Unknown
-        };
-        let row = &mut out.by_direction[dir as usize];
+        }
+    };
+    let mut local: FastMap<u16, StateCounts> = fast_map();
+    for (k, c) in &d.flows {
+        let row = &mut out.by_direction[dir(k) as usize];
         for (a, b) in row.iter_mut().zip(c.states.iter()) {
             *a += *b as u64;
         }
-        peers.entry((k.remote, dir)).or_default().merge(c);
-        if k.remote_service {
-            services.entry((k.remote, k.port)).or_default().merge(c);
-            // Port exhaustion is about TCP's port space; UDP has its own.
-            if k.proto == crate::model::Proto::Tcp as u8 {
-                eph.entry((k.local, k.remote, k.port)).or_default().merge(c);
-            }
-        } else {
+        if !k.remote_service {
             local.entry(k.port).or_default().merge(c);
         }
     }
-    for ((remote, _), c) in &peers {
-        if let Some(p) = prefix(names.name(remote)) {
-            prefixes.entry(p).or_default().merge(c);
-        }
-    }
-
-    out.peers = top(peers.into_iter().map(|((a, dir), c)| ((text(a), dir), c)), keep);
-    out.remote_services = top(services.into_iter().map(|((a, p), c)| ((text(a), p), c)), keep);
-    out.prefixes = top(prefixes.into_iter(), keep);
+    // Each ranking holds one total per key and text only for what can make
+    // the cut (a capture with 400,000 peers must not become 400,000 strings
+    // and per-state rows at once).
+    out.peers = top_of_flows(&d.flows, keep, |k| Some((k.remote, dir(k))), |(a, dir)| (text(a), dir));
+    out.remote_services = top_of_flows(
+        &d.flows,
+        keep,
+        |k| k.remote_service.then_some((k.remote, k.port)),
+        |(a, p)| (text(a), p),
+    );
+    out.prefixes = top_of_flows(&d.flows, keep, |k| Prefix::of(names.name(&k.remote)), Prefix::text);
     let mut ls: Vec<LocalService> = local
         .into_iter()
         .map(|(port, counts)| LocalService { port, listening: listening.contains(&port), counts })
@@ -155,26 +148,27 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
     ls.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then(a.port.cmp(&b.port)));
     ls.truncate(keep);
     out.local_services = ls;
-    out.processes = top(d.processes.iter().map(|(p, c)| (text(*p), *c)), keep);
+    out.processes = top(d.processes.iter().map(|(p, c)| (*p, *c)).collect(), keep, text);
 
     let size = u64::from(range.1.saturating_sub(range.0)) + 1;
-    let mut e: Vec<EphemeralUse> = eph
-        .into_iter()
-        .map(|((l, r, p), c)| EphemeralUse {
-            local: text(l),
-            remote: text(r),
-            port: p,
-            sockets: c.total,
-            time_wait: c.states[TcpState::TimeWait as usize] as u64,
-            share: c.total as f64 / size as f64,
-        })
-        .collect();
-    e.sort_by(|a, b| {
-        b.sockets
-            .cmp(&a.sockets)
-            .then_with(|| (&a.remote, a.port, &a.local).cmp(&(&b.remote, b.port, &b.local)))
-    });
-    e.truncate(keep);
+    // Port exhaustion is about TCP's port space; UDP has its own.
+    let tcp = crate::model::Proto::Tcp as u8;
+    let e: Vec<EphemeralUse> = top_of_flows(
+        &d.flows,
+        keep,
+        |k| (k.remote_service && k.proto == tcp).then_some((k.local, k.remote, k.port)),
+        |(l, r, p)| (text(r), p, text(l)),
+    )
+    .into_iter()
+    .map(|Ranked { key: (remote, port, local), counts: c }| EphemeralUse {
+        local,
+        remote,
+        port,
+        sockets: c.total,
+        time_wait: c.states[TcpState::TimeWait as usize] as u64,
+        share: c.total as f64 / size as f64,
+    })
+    .collect();
     out.ephemeral = e;
 
     let mut l: Vec<ListenerRow> = d
@@ -207,12 +201,86 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
     out
 }
 
-/// The `keep` largest by total, ties by key.
-fn top<K: Ord>(items: impl Iterator<Item = (K, StateCounts)>, keep: usize) -> Vec<Ranked<K>> {
-    let mut v: Vec<Ranked<K>> = items.map(|(key, counts)| Ranked { key, counts }).collect();
+/// The `keep` largest by total, ties by the shown key (ascending). Keys
+/// become text only if they can make the cut: everything above the
+/// `keep`-th total, and the ties at it.
+fn top<K, T: Ord>(mut items: Vec<(K, StateCounts)>, keep: usize, show: impl Fn(K) -> T) -> Vec<Ranked<T>> {
+    if keep == 0 {
+        return Vec::new();
+    }
+    let cut = if items.len() > keep {
+        items.select_nth_unstable_by(keep - 1, |a, b| b.1.total.cmp(&a.1.total)).1.1.total
+    } else {
+        0
+    };
+    let mut v: Vec<Ranked<T>> = items
+        .into_iter()
+        .filter(|(_, c)| c.total >= cut)
+        .map(|(k, counts)| Ranked { key: show(k), counts })
+        .collect();
     v.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then_with(|| a.key.cmp(&b.key)));
     v.truncate(keep);
     v
+}
+
+/// [`top`] over flows grouped by `group` (flows it maps to `None` are left
+/// out), in two passes so that only a total per group is held for every
+/// group, and per-state counts only for the winners.
+fn top_of_flows<K: Copy + Eq + std::hash::Hash, T: Ord>(
+    flows: &FastMap<FlowKey, StateCounts>,
+    keep: usize,
+    group: impl Fn(&FlowKey) -> Option<K>,
+    show: impl Fn(K) -> T,
+) -> Vec<Ranked<T>> {
+    if keep == 0 {
+        return Vec::new();
+    }
+    let mut totals: FastMap<K, u64> = fast_map();
+    for (k, c) in flows {
+        if let Some(g) = group(k) {
+            *totals.entry(g).or_default() += c.total;
+        }
+    }
+    let mut items: Vec<(K, u64)> = totals.into_iter().collect();
+    let cut =
+        if items.len() > keep { items.select_nth_unstable_by(keep - 1, |a, b| b.1.cmp(&a.1)).1.1 } else { 0 };
+    let mut winners: Vec<(u64, T, K)> =
+        items.into_iter().filter(|(_, t)| *t >= cut).map(|(k, t)| (t, show(k), k)).collect();
+    winners.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    winners.truncate(keep);
+    let mut counts: FastMap<K, StateCounts> = winners.iter().map(|w| (w.2, StateCounts::default())).collect();
+    for (k, c) in flows {
+        if let Some(e) = group(k).and_then(|g| counts.get_mut(&g)) {
+            e.merge(c);
+        }
+    }
+    winners.into_iter().map(|(_, key, k)| Ranked { key, counts: counts[&k] }).collect()
+}
+
+/// A remote /24 (IPv4) or /64 (IPv6) network, as a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Prefix {
+    V4(u32),
+    V6(u64),
+}
+
+impl Prefix {
+    fn of(addr: &[u8]) -> Option<Prefix> {
+        if let Some(v) = crate::parse::addr::canonical_ipv4(addr) {
+            return Some(Prefix::V4(v & 0xffff_ff00));
+        }
+        match std::str::from_utf8(addr).ok()?.parse::<IpAddr>().ok()? {
+            IpAddr::V4(v4) => Some(Prefix::V4(u32::from(v4) & 0xffff_ff00)),
+            IpAddr::V6(v6) => Some(Prefix::V6((u128::from(v6) >> 64) as u64)),
+        }
+    }
+
+    fn text(self) -> String {
+        match self {
+            Prefix::V4(v) => format!("{}/24", std::net::Ipv4Addr::from(v)),
+            Prefix::V6(v) => format!("{}/64", std::net::Ipv6Addr::from(u128::from(v) << 64)),
+        }
+    }
 }
 
 /// `10.1.2.3` → `10.1.2.0/24`; `2001:db8:1:2::5` → `2001:db8:1:2::/64`.
