@@ -103,6 +103,9 @@ pub struct SnapshotDetail {
     /// Conntrack: state → timeout histogram (log2 seconds buckets).
     pub ct_timeouts: Vec<(CtState, [u32; CT_BUCKETS])>,
     pub ct_destinations: Vec<CtDestination>,
+    /// Flows left out of the rankings to bound memory (see
+    /// [`crate::fold::MAX_FLOWS`]): (flows, sockets, most sockets in one).
+    pub dropped: Option<(u64, u64, u64)>,
 }
 
 /// Reduces a snapshot's detail accumulator.
@@ -128,6 +131,20 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
         }
         if !k.remote_service {
             local.entry(k.port).or_default().merge(c);
+        }
+    }
+    let dr = &d.dropped;
+    if dr.flows > 0 {
+        out.dropped = Some((dr.flows, dr.sockets, dr.max_sockets));
+        let mut add = |dir: Direction, c: &StateCounts| {
+            for (a, b) in out.by_direction[dir as usize].iter_mut().zip(c.states.iter()) {
+                *a += *b as u64;
+            }
+        };
+        add(Direction::Outbound, &dr.outbound);
+        for (p, c) in &dr.by_local_port {
+            add(if listening.contains(p) { Direction::Inbound } else { Direction::Unknown }, c);
+            local.entry(*p).or_default().merge(c);
         }
     }
     // Each ranking holds one total per key and text only for what can make
@@ -318,6 +335,55 @@ mod tests {
             }
         }
         finalize_detail(acc.detail.as_ref().unwrap(), &names, 10, (32768, 60999))
+    }
+
+    #[test]
+    fn capped_flows_keep_totals_and_the_heavy_rankings() {
+        let mut lines = vec!["LISTEN 0 128 0.0.0.0:443 0.0.0.0:*".to_string()];
+        // 5 heavy clients, 300 light ones, and outbound flows to 40 backends.
+        for i in 0..5 {
+            for p in 0..(200 - i * 10) {
+                lines.push(format!("ESTAB 0 0 10.0.0.1:443 10.9.0.{}:{}", i + 1, 1024 + p));
+            }
+        }
+        for i in 0..300 {
+            let state = if i % 3 == 0 { "TIME-WAIT" } else { "ESTAB" };
+            lines.push(format!("{state} 0 0 10.0.0.1:443 10.8.{}.{}:5000", i / 200, i % 200 + 1));
+            lines.push(format!("ESTAB 0 0 10.0.0.1:8080 10.7.{}.{}:5000", i / 200, i % 200 + 1));
+        }
+        for i in 0..40 {
+            for p in 0..(i % 4 + 1) {
+                lines.push(format!("TIME-WAIT 0 0 10.0.0.1:{} 10.1.0.{}:5432", 40000 + i * 5 + p, i + 1));
+            }
+        }
+        let mut acc = KindAcc::default();
+        let mut names = Interner::default();
+        let mut st = LineState::new(None);
+        st.section = Section::Inet;
+        let cfg = FoldCfg { detail: true, ..FoldCfg::default() };
+        for l in &lines {
+            match classify(l.as_bytes(), &mut st) {
+                Line::Socket(r) => acc.add_socket(&r, &cfg, &mut |s| names.intern(s)),
+                o => panic!("{l}: {o:?}"),
+            }
+        }
+        let full = acc.detail.clone().unwrap();
+        let mut capped = acc.detail.unwrap();
+        capped.cap_flows(100);
+        assert!(capped.flows.len() <= 50);
+        let (a, b) = (
+            finalize_detail(&full, &names, 10, (32768, 60999)),
+            finalize_detail(&capped, &names, 10, (32768, 60999)),
+        );
+        assert_eq!(a.dropped, None);
+        let (flows, sockets, most) = b.dropped.unwrap();
+        assert_eq!(flows as usize + capped.flows.len(), full.flows.len());
+        assert!(sockets >= flows && most <= 4, "{:?}", b.dropped);
+        // Totals are exact; the heavy peers rank the same.
+        assert_eq!(a.by_direction, b.by_direction);
+        assert_eq!(a.local_services, b.local_services);
+        assert_eq!(a.peers[..5], b.peers[..5]);
+        assert_eq!(b.peers[0].key.0, "10.9.0.1");
     }
 
     #[test]

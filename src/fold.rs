@@ -280,10 +280,56 @@ pub struct Listener {
 /// [2^(i-1), 2^i), bucket 0 holds 0.
 pub const CT_BUCKETS: usize = 21;
 
+/// Most flows one snapshot's detail keeps. A public frontend can show a
+/// socket from each of millions of clients; past this many (about 50 MB of
+/// table) the lighter half is folded into [`DroppedFlows`], so `report`
+/// stays within its memory budget whatever the capture holds.
+pub const MAX_FLOWS: usize = 1 << 18;
+
+/// Flows folded away to keep a snapshot within [`MAX_FLOWS`]: still in the
+/// state, direction and local-port totals, gone from the rankings by peer,
+/// remote service, prefix and ephemeral use.
+#[derive(Debug, Clone, Default)]
+pub struct DroppedFlows {
+    pub flows: u64,
+    pub sockets: u64,
+    /// The most sockets any flow held when it was dropped: a ranked count
+    /// can be low by this much for each time its key was dropped.
+    pub max_sockets: u64,
+    /// Dropped flows whose local port is the service, by that port.
+    pub by_local_port: FastMap<u16, StateCounts>,
+    /// Dropped flows toward a remote service (outbound).
+    pub outbound: StateCounts,
+}
+
+impl DroppedFlows {
+    fn add(&mut self, k: &FlowKey, c: &StateCounts) {
+        self.flows += 1;
+        self.sockets += c.total;
+        self.max_sockets = self.max_sockets.max(c.total);
+        if k.remote_service {
+            self.outbound.merge(c);
+        } else {
+            self.by_local_port.entry(k.port).or_default().merge(c);
+        }
+    }
+
+    fn merge(&mut self, o: &DroppedFlows) {
+        self.flows += o.flows;
+        self.sockets += o.sockets;
+        self.max_sockets = self.max_sockets.max(o.max_sockets);
+        for (p, c) in &o.by_local_port {
+            self.by_local_port.entry(*p).or_default().merge(c);
+        }
+        self.outbound.merge(&o.outbound);
+    }
+}
+
 /// Per-snapshot detail for the report's passes.
 #[derive(Debug, Clone)]
 pub struct DetailAcc {
     pub flows: FastMap<FlowKey, StateCounts>,
+    pub dropped: DroppedFlows,
     pub listeners: FastMap<(AddrKey, u16), Listener>,
     pub processes: FastMap<AddrKey, StateCounts>,
     /// Ephemeral-range ports seen listening so far (decides the flow side).
@@ -298,6 +344,7 @@ impl Default for DetailAcc {
     fn default() -> Self {
         DetailAcc {
             flows: fast_map(),
+            dropped: DroppedFlows::default(),
             listeners: fast_map(),
             processes: fast_map(),
             eph_listen: fast_map(),
@@ -400,6 +447,36 @@ impl DetailAcc {
             e.0 += n;
             e.1 += u;
         }
+        self.dropped.merge(&o.dropped);
+        self.cap_flows(MAX_FLOWS);
+    }
+
+    /// Past `cap` flows, folds the lightest into `dropped` until half the
+    /// cap is left (halving keeps this rare: it runs once per `cap / 2` new
+    /// flows, not on every merge).
+    pub fn cap_flows(&mut self, cap: usize) {
+        if self.flows.len() <= cap {
+            return;
+        }
+        let drop_n = self.flows.len() - cap / 2;
+        let mut totals: Vec<u64> = self.flows.values().map(|c| c.total).collect();
+        let t = *totals.select_nth_unstable(drop_n - 1).1;
+        let below = totals.iter().filter(|&&x| x < t).count();
+        // Everything under the threshold goes, and as many at it as needed.
+        let mut at_t = drop_n - below;
+        let dropped = &mut self.dropped;
+        self.flows.retain(|k, c| {
+            let drop = c.total < t
+                || (c.total == t && at_t > 0 && {
+                    at_t -= 1;
+                    true
+                });
+            if drop {
+                dropped.add(k, c);
+            }
+            !drop
+        });
+        self.flows.shrink_to(cap);
     }
 }
 

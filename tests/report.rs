@@ -214,3 +214,37 @@ fn chart_command_says_why_it_cannot_draw() {
         .code(2)
         .stderr(predicates::str::contains(".png or .svg"));
 }
+
+/// More distinct flows than the report keeps: totals stay exact, the
+/// heaviest peer still ranks first with its exact count, and the report
+/// says what it left out.
+#[test]
+fn report_memory_cap_keeps_totals_and_says_so() {
+    use std::fmt::Write;
+    let mut text = String::from("State Recv-Q Send-Q Local Address:Port Peer Address:Port\n");
+    text.push_str("LISTEN 0 4096 0.0.0.0:443 0.0.0.0:*\n");
+    // 300,000 clients with one socket each, one with 500.
+    for i in 0..300_000u32 {
+        let _ = writeln!(
+            text,
+            "ESTAB 0 0 10.0.0.1:443 10.{}.{}.{}:40000",
+            64 + (i >> 16),
+            (i >> 8) & 255,
+            i & 255
+        );
+    }
+    for p in 0..500 {
+        let _ = writeln!(text, "TIME-WAIT 0 0 10.0.0.1:443 192.0.2.7:{}", 20000 + p);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.txt");
+    std::fs::write(&input, &text).unwrap();
+    let out = dir.path().join("r");
+    run_report(&[input.to_str().unwrap()], &out);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("more distinct flows than the 262,144 the report keeps"), "no note in:\n{md}");
+    let direction = md.lines().find(|l| l.starts_with("| inbound |")).expect("direction row");
+    assert!(direction.contains("| 300,500 |"), "{direction}");
+    let peer = md.lines().find(|l| l.starts_with("| 192.0.2.7 |")).expect("heaviest peer ranked");
+    assert!(peer.contains("| 500 |"), "{peer}");
+}

@@ -348,6 +348,19 @@ fn source_section(
         }
         for (which, (snap, kind)) in peak_then_last(v) {
             let Some(d) = &kind.detail else { continue };
+            if let Some((_, sockets, most)) = d.dropped {
+                s.notes.push(format!(
+                    "{which} snapshot {}: more distinct flows than the {} the report keeps per snapshot; flows \
+                     of at most {} sockets ({} sockets in all) are counted in the state, direction and \
+                     local-port totals but not in the rankings by peer, remote service, prefix and ephemeral \
+                     use (a ranked count is low by at most that many sockets for each time its flow was set \
+                     aside)",
+                    snap.index,
+                    thousands(crate::fold::MAX_FLOWS as u64),
+                    thousands(most),
+                    thousands(sockets),
+                ));
+            }
             for h in analysis::peers::hotspots(d, top) {
                 let mut t = TableOut::new(
                     format!("{} — {which} snapshot {}", h.title, snap.index),
