@@ -36,7 +36,8 @@ pub struct KindSummary {
     /// Built from `ss -s`/sockstat kernel counters, not from socket rows.
     pub from_counters: bool,
     /// Connected sockets by direction × state (empty without detail).
-    pub by_direction: Option<[[u64; TcpState::COUNT]; 3]>,
+    /// Boxed: a long loop keeps one summary per snapshot, and most have none.
+    pub by_direction: Option<Box<[[u64; TcpState::COUNT]; 3]>>,
     /// The report's detail; kept only for the peak and the last snapshot
     /// of each source and tool.
     pub detail: Option<Box<SnapshotDetail>>,
@@ -59,7 +60,10 @@ pub struct SnapshotSummary {
 
 /// Reduces a complete segment. `name` resolves address ids.
 pub fn finalize(acc: &SegmentAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> Vec<KindSummary> {
-    let mut out = Vec::new();
+    // Exact capacity: a long loop keeps one of these per snapshot, and a
+    // growing Vec would reserve room for four.
+    let n = acc.kinds.iter().flatten().filter(|k| k.rows > 0).count().max(1);
+    let mut out = Vec::with_capacity(n);
     for kind in Kind::ALL {
         let Some(k) = acc.kinds[kind as usize].as_deref() else { continue };
         if k.rows == 0 {
@@ -141,7 +145,7 @@ fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range:
 
 impl KindSummary {
     fn with_direction(mut self) -> Self {
-        self.by_direction = self.detail.as_ref().map(|d| d.by_direction);
+        self.by_direction = self.detail.as_ref().map(|d| Box::new(d.by_direction));
         self
     }
 }

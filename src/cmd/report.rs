@@ -20,10 +20,14 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     }
     let frames = Frames::build(&run)?;
     let doc = render::json::build(&run, &frames, top)?;
-    let json = serde_json::to_vec_pretty(&doc)?;
     let analysis = Analysis::build(&run);
     let page = render::report::build(&analysis, top, &generated_at())?;
-    render::report::write(&page, &json, &args.output, args.force)?;
+    let summary_json = |w: &mut dyn Write| -> anyhow::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        writeln!(w)?;
+        Ok(())
+    };
+    render::report::write(&page, summary_json, &args.output, args.force)?;
     writeln!(
         out,
         "wrote {} (and report.md, charts/, summary.json next to it)",

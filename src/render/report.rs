@@ -589,7 +589,14 @@ pub fn slug(s: &str) -> String {
 
 /// Writes the report into `dir`: everything goes to a temporary directory
 /// next to it first and is renamed into place at the end.
-pub fn write(page: &ReportPage, summary_json: &[u8], dir: &Path, force: bool) -> anyhow::Result<()> {
+/// `summary_json` writes the run's summary document (streamed into the
+/// file: for a long capture loop it is tens of megabytes).
+pub fn write(
+    page: &ReportPage,
+    summary_json: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+    dir: &Path,
+    force: bool,
+) -> anyhow::Result<()> {
     use anyhow::Context;
     if dir.exists() && !force {
         anyhow::bail!("{} exists; pass --force to replace it", dir.display());
@@ -610,7 +617,9 @@ pub fn write(page: &ReportPage, summary_json: &[u8], dir: &Path, force: bool) ->
         }
         std::fs::write(tmp.join("index.html"), HtmlPage { page }.render()?)?;
         std::fs::write(tmp.join("report.md"), MdPage { page }.render()?)?;
-        std::fs::write(tmp.join("summary.json"), summary_json)?;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("summary.json"))?);
+        summary_json(&mut f)?;
+        std::io::Write::flush(&mut f)?;
         Ok(())
     })();
     if let Err(e) = result {
