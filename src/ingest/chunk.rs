@@ -249,10 +249,20 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
 
     // The fast lane only counts; `report` folds whole records.
     let fast_lane = !cfg.fold.detail;
+    let (mut fast_hits, mut fast_misses) = (0u64, 0u64);
     for (i, line) in lines(data).enumerate() {
         let lineno = i as u64 + 1;
         counts.total += 1;
-        if fast_lane && let Some(r) = crate::parse::fast::row(line, &st) {
+        // A chunk of other shapes (`netstat -p`, conntrack) would pay for
+        // every failed attempt twice: give up once misses clearly outnumber
+        // hits (a miss is a line the lane started to read and declined).
+        let attempt = fast_lane && fast_misses <= fast_hits + 32;
+        let row = if attempt { crate::parse::fast::row(line, &st) } else { None };
+        if attempt && row.is_none() && crate::parse::fast::may_start_row(line) {
+            fast_misses += 1;
+        }
+        if let Some(r) = row {
+            fast_hits += 1;
             st.after_row = true;
             counts.parsed += 1;
             kinds_seen[r.kind as usize] += 1;

@@ -194,6 +194,12 @@ pub fn row<'a>(line: &'a [u8], st: &LineState) -> Option<CountedRow<'a>> {
     }
 }
 
+/// True if [`row`] would read further than the first byte of `line`.
+#[inline(always)]
+pub fn may_start_row(line: &[u8]) -> bool {
+    line.first().is_some_and(|&b| b.is_ascii_uppercase() || b == b't' || b == b'u')
+}
+
 /// `ESTAB 0 0 10.0.0.1:443 10.0.0.2:5555 [users:(…) timer:(…) …]`.
 #[inline(always)]
 fn ss_row(line: &[u8]) -> Option<CountedRow<'_>> {

@@ -67,6 +67,14 @@ fn load8(s: &[u8], i: usize) -> Option<u64> {
 /// (their dependency chains are longer than the short runs they skip).
 #[inline(always)]
 pub fn skip_ws(i: &[u8]) -> &[u8] {
+    // One separator (conntrack, `key:value` tails) is the common case
+    // outside padded columns.
+    if let [a, b, ..] = i
+        && is_ws(*a)
+        && !is_ws(*b)
+    {
+        return &i[1..];
+    }
     let mut n = 0;
     // Column padding is runs of spaces: eight at a time with one compare.
     while let Some(x) = load8(i, n) {
