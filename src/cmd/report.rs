@@ -14,7 +14,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     if args.output.exists() && !args.force {
         anyhow::bail!("{} exists; pass --force to replace it", args.output.display());
     }
-    let (run, status) = read_inputs(&args.input, top.max(20), true)?;
+    // Per-snapshot lists at the report's own length; the peak and last
+    // snapshots' detail keeps its own, longer rankings.
+    let (run, status) = read_inputs(&args.input, top, true)?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
