@@ -104,7 +104,8 @@ pub struct SnapshotDetail {
     pub ct_timeouts: Vec<(CtState, [u32; CT_BUCKETS])>,
     pub ct_destinations: Vec<CtDestination>,
     /// Flows left out of the rankings to bound memory (see
-    /// [`crate::fold::MAX_FLOWS`]): (flows, sockets, most sockets in one).
+    /// [`crate::fold::MAX_FLOWS`]): (flows, sockets, error bound of the
+    /// rankings in sockets).
     pub dropped: Option<(u64, u64, u64)>,
 }
 
@@ -135,7 +136,7 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
     }
     let dr = &d.dropped;
     if dr.flows > 0 {
-        out.dropped = Some((dr.flows, dr.sockets, dr.max_sockets));
+        out.dropped = Some((dr.flows, dr.sockets, dr.bound));
         let mut add = |dir: Direction, c: &StateCounts| {
             for (a, b) in out.by_direction[dir as usize].iter_mut().zip(c.states.iter()) {
                 *a += *b as u64;
@@ -376,9 +377,9 @@ mod tests {
             finalize_detail(&capped, &names, 10, (32768, 60999)),
         );
         assert_eq!(a.dropped, None);
-        let (flows, sockets, most) = b.dropped.unwrap();
+        let (flows, sockets, bound) = b.dropped.unwrap();
         assert_eq!(flows as usize + capped.flows.len(), full.flows.len());
-        assert!(sockets >= flows && most <= 4, "{:?}", b.dropped);
+        assert!(sockets >= flows && (1..=4).contains(&bound), "{:?}", b.dropped);
         // Totals are exact; the heavy peers rank the same.
         assert_eq!(a.by_direction, b.by_direction);
         assert_eq!(a.local_services, b.local_services);

@@ -293,9 +293,10 @@ pub const MAX_FLOWS: usize = 1 << 18;
 pub struct DroppedFlows {
     pub flows: u64,
     pub sockets: u64,
-    /// The most sockets any flow held when it was dropped: a ranked count
-    /// can be low by this much for each time its key was dropped.
-    pub max_sockets: u64,
+    /// How far a ranked count can be low, and how many sockets a key left
+    /// out of the rankings can have: the sum of the largest flow dropped at
+    /// each cap (a key can be dropped at every one of them).
+    pub bound: u64,
     /// Dropped flows whose local port is the service, by that port.
     pub by_local_port: FastMap<u16, StateCounts>,
     /// Dropped flows toward a remote service (outbound).
@@ -306,7 +307,6 @@ impl DroppedFlows {
     fn add(&mut self, k: &FlowKey, c: &StateCounts) {
         self.flows += 1;
         self.sockets += c.total;
-        self.max_sockets = self.max_sockets.max(c.total);
         if k.remote_service {
             self.outbound.merge(c);
         } else {
@@ -317,7 +317,8 @@ impl DroppedFlows {
     fn merge(&mut self, o: &DroppedFlows) {
         self.flows += o.flows;
         self.sockets += o.sockets;
-        self.max_sockets = self.max_sockets.max(o.max_sockets);
+        // Independent accumulations: a key may have lost counts in both.
+        self.bound += o.bound;
         for (p, c) in &o.by_local_port {
             self.by_local_port.entry(*p).or_default().merge(c);
         }
@@ -465,6 +466,7 @@ impl DetailAcc {
         // Everything under the threshold goes, and as many at it as needed.
         let mut at_t = drop_n - below;
         let dropped = &mut self.dropped;
+        dropped.bound += t;
         self.flows.retain(|k, c| {
             let drop = c.total < t
                 || (c.total == t && at_t > 0 && {

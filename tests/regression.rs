@@ -162,3 +162,46 @@ fn ss_s_snapshots_report_only_the_states_it_counts() {
     let states: Vec<&String> = doc["snapshots"][0]["states"].as_object().unwrap().keys().collect();
     assert_eq!(states, ["ESTABLISHED", "TIME_WAIT"]);
 }
+
+/// A FIFO (or `<(…)`) can be read only once: it must not be sniffed in one
+/// pass and read again in another (that lost the first 64 KiB).
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_once_and_whole() {
+    // Larger than the 64 KiB the sniffer reads, so a second read would miss it.
+    let dir = tempfile::tempdir().unwrap();
+    let sample = dir.path().join("big.txt");
+    let one = std::fs::read(crate::util::samples().join("web-1/ss-tan.txt")).unwrap();
+    std::fs::write(&sample, one.repeat(256 * 1024 / one.len() + 1)).unwrap();
+    let fifo = dir.path().join("capture");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo unavailable");
+        return;
+    }
+    for cmd in ["summary", "report"] {
+        let writer = {
+            let (fifo, sample) = (fifo.clone(), sample.clone());
+            std::thread::spawn(move || std::fs::write(&fifo, std::fs::read(&sample).unwrap()).unwrap())
+        };
+        let mut c = crate::util::sockscope();
+        c.arg(cmd).arg(&fifo);
+        if cmd == "summary" {
+            c.args(["--format", "json"]);
+        } else {
+            c.arg("-o").arg(dir.path().join("r")).arg("--force");
+        }
+        let out = c.output().unwrap();
+        writer.join().unwrap();
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        let doc: serde_json::Value = if cmd == "summary" {
+            serde_json::from_slice(&out.stdout).unwrap()
+        } else {
+            serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap()
+        };
+        let want = std::fs::read(&sample).unwrap();
+        assert_eq!(doc["sources"][0]["bytes"], want.len() as u64, "{cmd}");
+        assert_eq!(doc["sources"][0]["lines"]["total"], crate::util::line_count(&want), "{cmd}");
+        assert_eq!(doc["sources"][0]["lines"]["rejected"], 0, "{cmd}");
+    }
+}

@@ -258,7 +258,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
         // hits (a miss is a line the lane started to read and declined).
         let attempt = fast_lane && fast_misses <= fast_hits + 32;
         let row = if attempt { crate::parse::fast::row(line, &st) } else { None };
-        if attempt && row.is_none() && crate::parse::fast::may_start_row(line) {
+        if attempt && row.is_none() && crate::parse::fast::may_start_row(line, &st) {
             fast_misses += 1;
         }
         if let Some(r) = row {

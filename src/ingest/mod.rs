@@ -286,6 +286,9 @@ fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
 fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>) -> One {
     let path = &input.path;
     let stdin = path.as_os_str() == "-";
+    // A pipe, FIFO or `<(…)` can be read only once: like stdin, it is read
+    // in phase 1 and gets no listening-port pre-scan.
+    let once = stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file());
     let (stream, comp) = match read::open(path) {
         Ok(x) => x,
         Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
@@ -303,12 +306,12 @@ fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str)
         _ => Sniffed::Table,
     };
     let table = matches!(kind, Sniffed::Table) || (kind == Sniffed::Empty && input.explicit);
-    if table && fold_for.is_none() && !stdin {
+    if table && fold_for.is_none() && !once {
         return One::Deferred;
     }
     let mut fold =
         fold_for.map_or_else(|| FoldCfg { detail: cfg.detail, ..FoldCfg::default() }, |f| f(&host));
-    if fold.detail && !stdin && table {
+    if fold.detail && !once && table {
         // Direction needs every listener of the capture before the first
         // row is folded (a LISTEN row can come after its connections, or
         // in an earlier chunk): one extra pass over the LISTEN rows.

@@ -394,11 +394,24 @@ fn strip_mapped(host: &[u8]) -> Option<&[u8]> {
     const P: &[u8] = b"::ffff:";
     if host.len() > P.len() && host[..P.len()].eq_ignore_ascii_case(P) {
         let rest = &host[P.len()..];
-        if rest.contains(&b'.') && rest.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        // Four octets, or it is what net-tools' column cut left of one
+        // (`::ffff:192.168.100`): not an address, so not unwrapped.
+        if dotted_quad(rest) {
             return Some(rest);
         }
     }
     None
+}
+
+/// Four decimal octets of at most three digits and 255.
+fn dotted_quad(t: &[u8]) -> bool {
+    let mut octets = 0;
+    t.split(|&b| b == b'.').all(|o| {
+        octets += 1;
+        (1..=3).contains(&o.len())
+            && o.iter().all(u8::is_ascii_digit)
+            && o.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0')) <= 255
+    }) && octets == 4
 }
 
 /// A cheap validity check for IPv6 text: groups of ≤4 hex digits, at most
@@ -421,8 +434,9 @@ fn plausible_v6(h: &[u8]) -> bool {
         }
         groups += 1;
         if g.contains(&b'.') {
-            // Embedded IPv4 tail.
-            if !g.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+            // Embedded IPv4 tail: a whole dotted quad (a cut one is the
+            // mark of net-tools' column width).
+            if !dotted_quad(g) {
                 return false;
             }
             groups += 1;
@@ -519,6 +533,17 @@ mod tests {
                 prop_assert_eq!(e.flags, if v == 0 { super::flags::WILDCARD } else { 0 });
             }
         }
+    }
+
+    #[test]
+    fn a_cut_mapped_address_is_flagged_not_unwrapped() {
+        for tok in ["::ffff:192.168.100:8080", "::ffff:10.200.30.:44312", "::ffff:10.1.2.300:80"] {
+            let e = super::parse_endpoint(tok.as_bytes()).unwrap();
+            assert_ne!(e.flags & super::flags::MAPPED, super::flags::MAPPED, "{tok}");
+            assert_eq!(e.flags & super::flags::TRUNCATED, super::flags::TRUNCATED, "{tok}");
+        }
+        let e = super::parse_endpoint(b"::ffff:10.1.23.145:50000").unwrap();
+        assert_eq!((e.addr, e.flags), (&b"10.1.23.145"[..], super::flags::MAPPED));
     }
 
     #[test]

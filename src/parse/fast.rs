@@ -194,10 +194,12 @@ pub fn row<'a>(line: &'a [u8], st: &LineState) -> Option<CountedRow<'a>> {
     }
 }
 
-/// True if [`row`] would read further than the first byte of `line`.
+/// True if [`row`] would read further than the first byte of `line` (a
+/// netstat UNIX section, say, is declined at once and costs nothing).
 #[inline(always)]
-pub fn may_start_row(line: &[u8]) -> bool {
-    line.first().is_some_and(|&b| b.is_ascii_uppercase() || b == b't' || b == b'u')
+pub fn may_start_row(line: &[u8], st: &LineState) -> bool {
+    !matches!(st.section, Section::Unix | Section::Other)
+        && line.first().is_some_and(|&b| b.is_ascii_uppercase() || b == b't' || b == b'u')
 }
 
 /// `ESTAB 0 0 10.0.0.1:443 10.0.0.2:5555 [users:(…) timer:(…) …]`.

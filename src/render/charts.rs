@@ -9,6 +9,10 @@ use crate::render::chart::{Chart, ChartKind, TimeAxis};
 /// Rows the fleet heatmaps show before aggregating.
 pub const FLEET_ROWS: usize = 60;
 
+/// Most bars in a ranking chart (a larger `--top` lengthens the tables,
+/// not the chart, which would outgrow any page and the renderer's limit).
+pub const CHART_ROWS: usize = 40;
+
 /// The chart kinds `sockscope chart` can draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ChartName {
@@ -77,7 +81,9 @@ pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
 pub fn hotspots(v: &SourceView<'_>, top: usize) -> Option<Chart> {
     let (ls, lk) = v.last();
     let d = lk.detail.as_ref()?;
-    let h = analysis::peers::hotspots(d, top).into_iter().find(|h| h.title == "Top remote addresses")?;
+    let h = analysis::peers::hotspots(d, top.min(CHART_ROWS))
+        .into_iter()
+        .find(|h| h.title == "Top remote addresses")?;
     Some(Chart {
         title: format!("Top remote addresses at snapshot {}", ls.index),
         subtitle: format!(
@@ -124,6 +130,7 @@ pub fn ephemeral(v: &SourceView<'_>) -> Option<Chart> {
             rows: pu
                 .rows
                 .iter()
+                .take(CHART_ROWS)
                 .map(|r| {
                     (
                         format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)),

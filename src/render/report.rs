@@ -348,17 +348,19 @@ fn source_section(
         }
         for (which, (snap, kind)) in peak_then_last(v) {
             let Some(d) = &kind.detail else { continue };
-            if let Some((_, sockets, most)) = d.dropped {
+            if let Some((_, sockets, bound)) = d.dropped {
                 s.notes.push(format!(
-                    "{which} snapshot {}: more distinct flows than the {} the report keeps per snapshot; flows \
-                     of at most {} sockets ({} sockets in all) are counted in the state, direction and \
-                     local-port totals but not in the rankings by peer, remote service, prefix and ephemeral \
-                     use (a ranked count is low by at most that many sockets for each time its flow was set \
-                     aside)",
+                    "{which} snapshot {}: more distinct flows than the {} the report keeps per snapshot; the \
+                     smallest flows ({} sockets in all) are counted in the state, direction and local-port \
+                     totals but not in the rankings by peer, remote service, prefix and ephemeral use, which \
+                     are exact only above {} sockets: a ranked count can be low by up to {}, and a key with \
+                     up to {} sockets can be missing",
                     snap.index,
                     thousands(crate::fold::MAX_FLOWS as u64),
-                    thousands(most),
                     thousands(sockets),
+                    thousands(bound),
+                    thousands(bound),
+                    thousands(bound),
                 ));
             }
             for h in analysis::peers::hotspots(d, top) {
