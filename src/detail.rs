@@ -222,21 +222,33 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
 /// The `keep` largest by total, ties by the shown key (ascending). Keys
 /// become text only if they can make the cut: everything above the
 /// `keep`-th total, and the ties at it.
-fn top<K, T: Ord>(mut items: Vec<(K, StateCounts)>, keep: usize, show: impl Fn(K) -> T) -> Vec<Ranked<T>> {
+fn top<K: Copy, T: Ord>(items: Vec<(K, StateCounts)>, keep: usize, show: impl Fn(K) -> T) -> Vec<Ranked<T>> {
+    cut_top(items, keep, |c| c.total, show)
+        .into_iter()
+        .map(|(key, _, counts)| Ranked { key, counts })
+        .collect()
+}
+
+/// The `keep` items with the largest `total`, ties by the shown key, as
+/// (shown key, key, value): `show` runs only for items at or above the
+/// `keep`-th total.
+fn cut_top<K: Copy, V, T: Ord>(
+    mut items: Vec<(K, V)>,
+    keep: usize,
+    total: impl Fn(&V) -> u64,
+    show: impl Fn(K) -> T,
+) -> Vec<(T, K, V)> {
     if keep == 0 {
         return Vec::new();
     }
     let cut = if items.len() > keep {
-        items.select_nth_unstable_by(keep - 1, |a, b| b.1.total.cmp(&a.1.total)).1.1.total
+        total(&items.select_nth_unstable_by(keep - 1, |a, b| total(&b.1).cmp(&total(&a.1))).1.1)
     } else {
         0
     };
-    let mut v: Vec<Ranked<T>> = items
-        .into_iter()
-        .filter(|(_, c)| c.total >= cut)
-        .map(|(k, counts)| Ranked { key: show(k), counts })
-        .collect();
-    v.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then_with(|| a.key.cmp(&b.key)));
+    let mut v: Vec<(T, K, V)> =
+        items.into_iter().filter(|(_, c)| total(c) >= cut).map(|(k, c)| (show(k), k, c)).collect();
+    v.sort_by(|a, b| total(&b.2).cmp(&total(&a.2)).then_with(|| a.0.cmp(&b.0)));
     v.truncate(keep);
     v
 }
@@ -250,29 +262,20 @@ fn top_of_flows<K: Copy + Eq + std::hash::Hash, T: Ord>(
     group: impl Fn(&FlowKey) -> Option<K>,
     show: impl Fn(K) -> T,
 ) -> Vec<Ranked<T>> {
-    if keep == 0 {
-        return Vec::new();
-    }
     let mut totals: FastMap<K, u64> = fast_map();
     for (k, c) in flows {
         if let Some(g) = group(k) {
             *totals.entry(g).or_default() += c.total;
         }
     }
-    let mut items: Vec<(K, u64)> = totals.into_iter().collect();
-    let cut =
-        if items.len() > keep { items.select_nth_unstable_by(keep - 1, |a, b| b.1.cmp(&a.1)).1.1 } else { 0 };
-    let mut winners: Vec<(u64, T, K)> =
-        items.into_iter().filter(|(_, t)| *t >= cut).map(|(k, t)| (t, show(k), k)).collect();
-    winners.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    winners.truncate(keep);
-    let mut counts: FastMap<K, StateCounts> = winners.iter().map(|w| (w.2, StateCounts::default())).collect();
+    let winners = cut_top(totals.into_iter().collect(), keep, |t| *t, show);
+    let mut counts: FastMap<K, StateCounts> = winners.iter().map(|w| (w.1, StateCounts::default())).collect();
     for (k, c) in flows {
         if let Some(e) = group(k).and_then(|g| counts.get_mut(&g)) {
             e.merge(c);
         }
     }
-    winners.into_iter().map(|(_, key, k)| Ranked { key, counts: counts[&k] }).collect()
+    winners.into_iter().map(|(key, k, _)| Ranked { key, counts: counts[&k] }).collect()
 }
 
 /// A remote /24 (IPv4) or /64 (IPv6) network, as a value.

@@ -14,7 +14,7 @@ use super::states::LIFECYCLE;
 /// (direction, total, counts)). `None` without detail or for conntrack.
 #[allow(clippy::type_complexity)]
 pub fn table(k: &KindSummary) -> Option<(Vec<&'static str>, Vec<(Direction, u64, Vec<u64>)>)> {
-    let by = *k.by_direction.clone()?;
+    let by = k.by_direction.as_deref()?;
     let cols: Vec<_> =
         LIFECYCLE.iter().filter(|s| by.iter().any(|row| row[**s as usize] > 0)).copied().collect();
     let rows = Direction::ALL

@@ -57,10 +57,11 @@ pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     let head = read_head(&mut file)?;
     // A regular file is rewound and read directly (its reads go straight
     // into our buffers); pipes and FIFOs get the sniffed bytes chained back.
+    let comp = detect(&head);
     if file.seek(SeekFrom::Start(0)).is_err() {
-        return wrap(Box::new(io::Cursor::new(head.clone()).chain(file)), detect(&head));
+        return wrap(Box::new(io::Cursor::new(head).chain(file)), comp);
     }
-    wrap(Box::new(file), detect(&head))
+    wrap(Box::new(file), comp)
 }
 
 fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {

@@ -80,15 +80,28 @@ pub fn addr_family(addr: &[u8]) -> Family {
 /// [`write_ipv4`] gives back exactly the same text; `None` otherwise.
 #[inline]
 pub fn canonical_ipv4(a: &[u8]) -> Option<u32> {
-    if a.len() < 7 || a.len() > 15 {
-        return None;
-    }
-    let mut v: u32 = 0;
-    let mut octet: u32 = 0;
-    let mut digits = 0;
-    let mut dots = 0;
-    for &b in a {
-        if b == b'.' {
+    quad_prefix(a, true).filter(|&(_, n)| n == a.len()).map(|(v, _)| v)
+}
+
+/// Reads a dotted quad at the start of `t`, up to the first byte that is
+/// neither a digit nor a dot: (value, bytes read). Octets have one to three
+/// digits and are at most 255; `canonical` also refuses leading zeros.
+#[inline(always)]
+fn quad_prefix(t: &[u8], canonical: bool) -> Option<(u32, usize)> {
+    let (mut v, mut octet, mut digits, mut dots) = (0u32, 0u32, 0, 0);
+    let mut i = 0;
+    while let Some(&b) = t.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d <= 9 {
+            if digits == 3 || (canonical && digits == 1 && octet == 0) {
+                return None;
+            }
+            octet = octet * 10 + u32::from(d);
+            digits += 1;
+            if octet > 255 {
+                return None;
+            }
+        } else if b == b'.' {
             if digits == 0 || dots == 3 {
                 return None;
             }
@@ -97,22 +110,11 @@ pub fn canonical_ipv4(a: &[u8]) -> Option<u32> {
             digits = 0;
             dots += 1;
         } else {
-            let d = b.wrapping_sub(b'0');
-            // A leading zero is only valid as the whole octet.
-            if d > 9 || (digits == 1 && octet == 0) {
-                return None;
-            }
-            octet = octet * 10 + d as u32;
-            digits += 1;
-            if octet > 255 {
-                return None;
-            }
+            break;
         }
+        i += 1;
     }
-    if digits == 0 || dots != 3 {
-        return None;
-    }
-    Some((v << 8) | octet)
+    (digits > 0 && dots == 3).then_some(((v << 8) | octet, i))
 }
 
 /// `a.b.c.d:port` or `a.b.c.d:*` with a canonical dotted quad (see
@@ -143,46 +145,13 @@ pub fn mapped_ipv4_value_port(tok: &[u8]) -> Option<(u32, Option<u16>)> {
 /// port or `*`.
 #[inline(always)]
 fn dotted_quad_then_port(tok: &[u8], bracket: bool) -> Option<(u32, Option<u16>)> {
-    let mut v: u32 = 0;
-    let mut octet: u32 = 0;
-    let mut digits = 0;
-    let mut dots = 0;
-    let mut i = 0;
-    loop {
-        let b = *tok.get(i)?;
-        i += 1;
-        let d = b.wrapping_sub(b'0');
-        if d <= 9 {
-            if digits == 1 && octet == 0 {
-                return None;
-            }
-            octet = octet * 10 + d as u32;
-            digits += 1;
-            if octet > 255 {
-                return None;
-            }
-        } else if b == b'.' {
-            if digits == 0 || dots == 3 {
-                return None;
-            }
-            v = (v << 8) | octet;
-            octet = 0;
-            digits = 0;
-            dots += 1;
-        } else if digits > 0 && dots == 3 && !bracket && b == b':' {
-            break;
-        } else if digits > 0 && dots == 3 && bracket && b == b']' && tok.get(i) == Some(&b':') {
-            i += 1;
-            break;
-        } else {
-            return None;
-        }
-    }
-    let port = match &tok[i..] {
+    let (v, n) = quad_prefix(tok, true)?;
+    let sep: &[u8] = if bracket { b"]:" } else { b":" };
+    let port = match tok[n..].strip_prefix(sep)? {
         b"*" => None,
         p => Some(parse_port(p)?),
     };
-    Some(((v << 8) | octet, port))
+    Some((v, port))
 }
 
 /// Writes `v` as a dotted quad into `buf`; returns the length.
@@ -405,13 +374,7 @@ fn strip_mapped(host: &[u8]) -> Option<&[u8]> {
 
 /// Four decimal octets of at most three digits and 255.
 fn dotted_quad(t: &[u8]) -> bool {
-    let mut octets = 0;
-    t.split(|&b| b == b'.').all(|o| {
-        octets += 1;
-        (1..=3).contains(&o.len())
-            && o.iter().all(u8::is_ascii_digit)
-            && o.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0')) <= 255
-    }) && octets == 4
+    quad_prefix(t, false).is_some_and(|(_, n)| n == t.len())
 }
 
 /// A cheap validity check for IPv6 text: groups of ≤4 hex digits, at most
