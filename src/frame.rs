@@ -4,11 +4,19 @@
 //! raw rows: one row per snapshot and tool in [`Frames::snapshots`], and long
 //! tables keyed by that row's `snap` id for states, protocols, remote
 //! addresses and local ports. Sorting and top-N run here, in polars.
+//!
+//! Outputs build frames over batches of snapshots read back from the spool
+//! ([`BATCH`] at a time), so a capture with a million snapshots never has
+//! them all in one frame.
 
 use polars::prelude::*;
 
-use crate::ingest::Ingested;
+use crate::ingest::SourceReport;
 use crate::model::{CtState, Kind, Proto, TcpState};
+use crate::snapshot::{KindSummary, SnapshotSummary};
+
+/// Snapshots per batch of frames.
+pub const BATCH: usize = 4096;
 
 /// Column names.
 pub mod col {
@@ -42,9 +50,12 @@ pub struct Frames {
 }
 
 impl Frames {
-    /// Builds all frames. Row `snap` = position in the (snapshot, kind)
-    /// order of [`Frames::snapshot_rows`].
-    pub fn build(run: &Ingested) -> PolarsResult<Frames> {
+    /// Builds all frames over `rows` (snapshot, tool); row `snap` = the
+    /// position in `rows`.
+    pub fn build<'r>(
+        sources: &[SourceReport],
+        rows: impl IntoIterator<Item = (&'r SnapshotSummary, &'r KindSummary)>,
+    ) -> PolarsResult<Frames> {
         let mut snap = Vec::new();
         let mut host = Vec::new();
         let mut source = Vec::new();
@@ -57,9 +68,9 @@ impl Frames {
         let (mut ra_snap, mut ra_addr, mut ra_count) = (Vec::new(), Vec::new(), Vec::new());
         let (mut po_snap, mut po_port, mut po_count) = (Vec::new(), Vec::new(), Vec::new());
 
-        for (row, (s, k)) in snapshot_rows(run).enumerate() {
+        for (row, (s, k)) in rows.into_iter().enumerate() {
             let id = row as u32;
-            let src = &run.sources[s.source];
+            let src = &sources[s.source];
             snap.push(id);
             host.push(src.host.as_str());
             source.push(src.path.as_str());
@@ -164,11 +175,29 @@ impl Frames {
     }
 }
 
-/// The (snapshot, tool) pairs in output order: source, snapshot index, tool.
-pub fn snapshot_rows(
-    run: &Ingested,
-) -> impl Iterator<Item = (&crate::snapshot::SnapshotSummary, &crate::snapshot::KindSummary)> {
-    run.snapshots.iter().flat_map(|s| s.kinds.iter().map(move |k| (s, k)))
+/// The (snapshot, tool) pairs of `snaps` in output order: snapshot, tool.
+pub fn snapshot_rows(snaps: &[SnapshotSummary]) -> impl Iterator<Item = (&SnapshotSummary, &KindSummary)> {
+    snaps.iter().flat_map(|s| s.kinds.iter().map(move |k| (s, k)))
+}
+
+/// Reads the run's snapshots in batches of [`BATCH`] and calls `f` with
+/// each batch, in order.
+pub fn for_each_batch(
+    run: &crate::ingest::Ingested,
+    mut f: impl FnMut(&[SnapshotSummary]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut batch = Vec::with_capacity(BATCH);
+    for s in run.snapshots.iter() {
+        batch.push(s?);
+        if batch.len() == BATCH {
+            f(&batch)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        f(&batch)?;
+    }
+    Ok(())
 }
 
 /// Rows of a long frame grouped by `snap`: for each snap id, the row range.

@@ -7,6 +7,8 @@
 //!   the in-order merger that assembles snapshots;
 //! - [`fold`]: the accumulators records are folded into;
 //! - [`snapshot`]: finished, bounded per-snapshot results;
+//! - [`spool`]: where finished snapshots wait for the outputs (memory,
+//!   then a temporary file);
 //! - [`frame`]: the polars DataFrames built from those results;
 //! - [`render`]: JSON, CSV and table outputs;
 //! - [`cmd`]: one module per subcommand; [`cli`]: the clap definitions.
@@ -24,3 +26,4 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod snapshot;
+pub mod spool;

@@ -355,7 +355,7 @@ pub enum CtState {
 impl CtState {
     pub const COUNT: usize = 27;
 
-    pub fn from_code(code: u8) -> CtState {
+    pub const fn from_code(code: u8) -> CtState {
         use CtState::*;
         const ALL: [CtState; CtState::COUNT] = [
             None,
@@ -386,7 +386,7 @@ impl CtState {
             Ignore,
             Unknown,
         ];
-        ALL.get(code as usize).copied().unwrap_or(Unknown)
+        if (code as usize) < ALL.len() { ALL[code as usize] } else { Unknown }
     }
 
     pub const fn name(self) -> &'static str {

@@ -58,6 +58,42 @@ pub struct SnapshotSummary {
     pub sockstat: Option<Sockstat>,
 }
 
+/// One tool's part of a snapshot that the report looks at closely, with
+/// the snapshot it belongs to (`snap.kinds` is empty; the tool's summary,
+/// detail included, is `kind`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    pub snap: SnapshotSummary,
+    pub kind: KindSummary,
+}
+
+/// The peak (first snapshot with the highest total) and the last snapshot
+/// of one source and tool: the only ones whose detail is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Highlight {
+    pub peak: Held,
+    /// `None` when the peak is the last snapshot.
+    pub last: Option<Held>,
+}
+
+impl Highlight {
+    /// Takes the next snapshot of this source and tool.
+    pub fn push(slot: &mut Option<Highlight>, held: Held) {
+        match slot {
+            None => *slot = Some(Highlight { peak: held, last: None }),
+            Some(h) if held.kind.total > h.peak.kind.total => {
+                h.peak = held;
+                h.last = None;
+            }
+            Some(h) => h.last = Some(held),
+        }
+    }
+
+    pub fn last(&self) -> &Held {
+        self.last.as_ref().unwrap_or(&self.peak)
+    }
+}
+
 /// Reduces a complete segment. `name` resolves address ids.
 pub fn finalize(acc: &SegmentAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> Vec<KindSummary> {
     // Exact capacity: a long loop keeps one of these per snapshot, and a

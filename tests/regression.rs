@@ -22,7 +22,7 @@ fn snapshots_with_chunk(text: &str, chunk: usize, timestamp_mode: bool) -> usize
         m.push(process_chunk(c.index, c.data(), &cfg));
     }
     m.finish();
-    m.snapshots.len()
+    m.spool.len()
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub fn main_views<'a, 'b>(a: &'b Analysis<'a>) -> Vec<&'b SourceView<'a>> {
             .views
             .iter()
             .filter(|v| v.host == h && v.kind != Kind::Conntrack && !v.last().1.from_counters)
-            .max_by_key(|v| (v.snaps.len(), v.last().1.total));
+            .max_by_key(|v| (v.count, v.last().1.total));
         out.extend(best);
     }
     out
@@ -56,8 +56,10 @@ pub fn host_states(a: &Analysis<'_>) -> HostStates {
 pub fn state_to_follow(a: &Analysis<'_>) -> Option<&'static str> {
     let mut best: Option<(&'static str, u64)> = None;
     for v in main_views(a) {
-        for (_, k) in &v.snaps {
-            for (n, c) in distribution(k) {
+        // Each state's peak over the whole capture.
+        let sr = &v.series;
+        for (&n, c) in sr.names.iter().zip(sr.courses.iter().map(|c| c.peak)) {
+            {
                 if matches!(n, "ESTABLISHED" | "LISTEN") || c == 0 {
                     continue;
                 }
@@ -76,16 +78,17 @@ pub fn state_to_follow(a: &Analysis<'_>) -> Option<&'static str> {
 
 /// Host × time-bucket values of one state: each host's timeline resampled
 /// into `buckets` equal slices of its own snapshots (max per slice), so
-/// hosts with different capture lengths line up.
+/// hosts with different capture lengths line up. (A very long capture's
+/// points already hold the max of a few snapshots each; slices are equal
+/// to within one point.)
 pub fn host_time(a: &Analysis<'_>, state: &str, buckets: usize) -> (Vec<String>, Vec<Vec<u64>>) {
     let mut hosts = Vec::new();
     let mut rows = Vec::new();
     for v in main_views(a) {
-        let ys: Vec<u64> = v
-            .snaps
-            .iter()
-            .map(|(_, k)| distribution(k).iter().find(|x| x.0 == state).map_or(0, |x| x.1))
-            .collect();
+        let ys: Vec<u64> = match v.series.slot(state) {
+            Some(i) => v.series.column(i),
+            None => vec![0; v.series.points.len()],
+        };
         let n = ys.len();
         let b = buckets.min(n).max(1);
         let row = (0..b)

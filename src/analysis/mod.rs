@@ -2,14 +2,17 @@
 //! reads the bounded per-snapshot results (`snapshot.rs`, `detail.rs`) and
 //! returns plain tables the renderers draw; none of them sees a raw row.
 //!
-//! [`Analysis::build`] groups snapshots into [`SourceView`]s — one capture
-//! file and one tool — and runs the passes over each.
+//! [`Analysis::build`] reads the spooled snapshots once and groups them
+//! into [`SourceView`]s — one capture file and one tool — each with a
+//! bounded [`Series`] of its states and, in full, its peak and last
+//! snapshot. The passes run over those.
 
 pub mod conntrack;
 pub mod direction;
 pub mod ephemeral;
 pub mod fleet;
 pub mod peers;
+pub mod series;
 pub mod states;
 pub mod timeline;
 
@@ -17,7 +20,8 @@ use std::collections::BTreeMap;
 
 use crate::ingest::Ingested;
 use crate::model::Kind;
-use crate::snapshot::{KindSummary, SnapshotSummary};
+use crate::snapshot::{Highlight, KindSummary, SnapshotSummary};
+pub use series::Series;
 
 /// The snapshots of one source file as seen by one tool.
 pub struct SourceView<'a> {
@@ -25,27 +29,32 @@ pub struct SourceView<'a> {
     pub host: &'a str,
     pub path: &'a str,
     pub kind: Kind,
-    /// (snapshot, that tool's part of it), in capture order.
-    pub snaps: Vec<(&'a SnapshotSummary, &'a KindSummary)>,
-    /// Position in `snaps` of the snapshot with the highest total (the
-    /// first one on ties) and of the last one.
-    pub peak: usize,
-    pub last: usize,
+    /// Snapshots of this tool in the source.
+    pub count: usize,
+    /// States over the capture.
+    pub series: Series,
+    /// The peak (the first snapshot with the highest total) and the last.
+    highlight: &'a Highlight,
     /// The host's ephemeral range, when a sysctl capture gave it.
     pub port_range: Option<(u16, u16)>,
 }
 
 impl<'a> SourceView<'a> {
     pub fn peak(&self) -> (&'a SnapshotSummary, &'a KindSummary) {
-        self.snaps[self.peak]
+        let h = &self.highlight.peak;
+        (&h.snap, &h.kind)
     }
     pub fn last(&self) -> (&'a SnapshotSummary, &'a KindSummary) {
-        self.snaps[self.last]
+        let h = self.highlight.last();
+        (&h.snap, &h.kind)
+    }
+    /// The peak is the last snapshot.
+    pub fn peak_is_last(&self) -> bool {
+        self.highlight.last.is_none()
     }
     /// "2026-11-25 20:44:11 → 20:44:30 UTC" or "snapshots 0–19" or "".
     pub fn span(&self) -> String {
-        let times: Vec<_> = self.snaps.iter().filter_map(|(s, _)| s.time).collect();
-        match (times.first(), times.last()) {
+        match (self.series.first_time.as_ref(), self.series.last_time.as_ref()) {
             (Some(a), Some(b)) if a == b => a.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
             (Some(a), Some(b)) if a.date_naive() == b.date_naive() => {
                 format!("{} → {}", a.format("%Y-%m-%d %H:%M:%S"), b.format("%H:%M:%S %:z"))
@@ -53,7 +62,7 @@ impl<'a> SourceView<'a> {
             (Some(a), Some(b)) => {
                 format!("{} → {}", a.format("%Y-%m-%d %H:%M:%S"), b.format("%Y-%m-%d %H:%M:%S %:z"))
             }
-            _ if self.snaps.len() > 1 => format!("snapshots 0–{} (no times captured)", self.snaps.len() - 1),
+            _ if self.count > 1 => format!("snapshots 0–{} (no times captured)", self.count - 1),
             _ => "no time captured".to_string(),
         }
     }
@@ -68,7 +77,8 @@ pub struct Analysis<'a> {
 }
 
 impl<'a> Analysis<'a> {
-    pub fn build(run: &'a Ingested) -> Analysis<'a> {
+    /// Reads the run's snapshots once (from the spool) and builds the views.
+    pub fn build(run: &'a Ingested) -> anyhow::Result<Analysis<'a>> {
         let mut sysctl: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
         // Per host, the first sysctl capture that has the port range (the
         // one the fold used), else its first sysctl capture.
@@ -82,36 +92,33 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        let mut groups: BTreeMap<(usize, u8), Vec<(&SnapshotSummary, &KindSummary)>> = BTreeMap::new();
-        for s in &run.snapshots {
+        let mut series: BTreeMap<(usize, Kind), Series> = BTreeMap::new();
+        for s in run.snapshots.iter() {
+            let s = s?;
             for k in &s.kinds {
-                groups.entry((s.source, k.kind as u8)).or_default().push((s, k));
+                series.entry((s.source, k.kind)).or_insert_with(|| Series::new(k.kind)).push(&s, k);
             }
         }
-        let views = groups
-            .into_values()
-            .map(|snaps| {
-                let (s0, k0) = snaps[0];
-                let src = &run.sources[s0.source];
-                let peak = snaps
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.1.total.cmp(&b.1.1.total).then(b.0.cmp(&a.0)))
-                    .map_or(0, |(i, _)| i);
-                let range = sysctl.get(src.host.as_str()).and_then(|m| crate::parse::sysctl::port_range(m));
-                SourceView {
-                    source: s0.source,
-                    host: &src.host,
-                    path: &src.path,
-                    kind: k0.kind,
-                    last: snaps.len() - 1,
-                    peak,
-                    snaps,
-                    port_range: range,
-                }
-            })
-            .collect();
-        Analysis { run, views, sysctl }
+        let mut views = Vec::with_capacity(series.len());
+        for ((source, kind), mut series) in series {
+            series.finish();
+            let Some(highlight) = run.highlights.get(&(source, kind)) else {
+                anyhow::bail!("internal: no peak snapshot kept for source {source} ({})", kind.name());
+            };
+            let src = &run.sources[source];
+            let range = sysctl.get(src.host.as_str()).and_then(|m| crate::parse::sysctl::port_range(m));
+            views.push(SourceView {
+                source,
+                host: &src.host,
+                path: &src.path,
+                kind,
+                count: series.count,
+                series,
+                highlight,
+                port_range: range,
+            });
+        }
+        Ok(Analysis { run, views, sysctl })
     }
 
     /// Distinct hosts, sorted.

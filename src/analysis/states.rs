@@ -53,15 +53,14 @@ pub struct StateRow {
 /// States of the peak and the last snapshot of a source, with only the
 /// columns that are non-zero in either.
 pub fn peak_and_last(v: &SourceView<'_>) -> (Vec<&'static str>, Vec<StateRow>) {
-    let mut picks = vec![("last", v.last)];
-    if v.peak != v.last {
-        picks.insert(0, ("peak", v.peak));
+    let mut picks = vec![("last", v.last())];
+    if !v.peak_is_last() {
+        picks.insert(0, ("peak", v.peak()));
     }
     type Labelled = (String, u64, Vec<(&'static str, u64)>);
     let dists: Vec<Labelled> = picks
         .iter()
-        .map(|(what, i)| {
-            let (s, k) = v.snaps[*i];
+        .map(|(what, (s, k))| {
             let when = s.time.map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_else(|| "no time".into());
             (format!("{what}: snapshot {} ({when})", s.index), k.total, distribution(k))
         })

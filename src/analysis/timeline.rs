@@ -1,11 +1,11 @@
 //! Time series: each state's count per snapshot, its peak, and how fast it
 //! changed. Uses real times where the capture has them, snapshot indices
-//! otherwise.
+//! otherwise. The numbers are exact over every snapshot; the drawn points
+//! are bounded (see [`super::series`]).
 
 use chrono::{DateTime, FixedOffset};
 
 use super::SourceView;
-use super::states::distribution;
 
 /// A state's course over a capture.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,75 +38,52 @@ pub struct Timeline {
     pub courses: Vec<StateCourse>,
     /// "per minute" or "per snapshot".
     pub rate_unit: &'static str,
+    /// Snapshots per point: 1, or more for a capture too long to draw
+    /// every snapshot (each point then holds the largest count of its
+    /// snapshots).
+    pub stride: usize,
 }
 
 pub fn timeline(v: &SourceView<'_>) -> Timeline {
-    let indices: Vec<u32> = v.snaps.iter().map(|(s, _)| s.index as u32).collect();
-    let times: Option<Vec<DateTime<FixedOffset>>> = v.snaps.iter().map(|(s, _)| s.time).collect();
-    let totals: Vec<u64> = v.snaps.iter().map(|(_, k)| k.total).collect();
-    let dists: Vec<Vec<(&'static str, u64)>> = v.snaps.iter().map(|(_, k)| distribution(k)).collect();
-    let mut names: Vec<&'static str> = Vec::new();
-    for d in &dists {
-        for (n, c) in d {
-            if *c > 0 && !names.contains(n) {
-                names.push(n);
-            }
-        }
-    }
-    // Keep lifecycle order (the order of the first distribution).
-    let order: Vec<&'static str> = dists.first().map(|d| d.iter().map(|x| x.0).collect()).unwrap_or_default();
-    names.sort_by_key(|n| order.iter().position(|o| o == n).unwrap_or(usize::MAX));
-    let series: Vec<(&'static str, Vec<u64>)> = names
+    let sr = &v.series;
+    let timed = sr.all_timed && sr.count > 0;
+    let indices: Vec<u32> = sr.points.iter().map(|p| p.index).collect();
+    let times: Option<Vec<DateTime<FixedOffset>>> =
+        if timed { sr.points.iter().map(|p| p.time).collect() } else { None };
+    let totals: Vec<u64> = sr.points.iter().map(|p| p.total).collect();
+    // States non-zero somewhere, in lifecycle (or conntrack code) order.
+    let slots: Vec<usize> = (0..sr.names.len()).filter(|i| sr.courses[*i].peak > 0).collect();
+    let series = slots.iter().map(|&i| (sr.names[i], sr.column(i))).collect();
+    let trend_secs = match (sr.first_time, sr.last_time) {
+        (Some(a), Some(b)) if timed => Some((b - a).num_milliseconds() as f64 / 1000.0),
+        _ => None,
+    };
+    let courses = slots
         .iter()
-        .map(|n| (*n, dists.iter().map(|d| d.iter().find(|x| x.0 == *n).map_or(0, |x| x.1)).collect()))
-        .collect();
-    let courses = series
-        .iter()
-        .map(|(name, ys)| {
-            let (peak_index, peak) = ys
-                .iter()
-                .enumerate()
-                .fold((0, 0), |(bi, bv), (i, &y)| if y > bv { (i, y) } else { (bi, bv) });
-            let mut max_rise = 0f64;
-            for i in 1..ys.len() {
-                let d = ys[i] as f64 - ys[i - 1] as f64;
-                let per = match &times {
-                    Some(t) => {
-                        let secs = (t[i] - t[i - 1]).num_milliseconds() as f64 / 1000.0;
-                        // Steps whose clock stood still or went back have no
-                        // rate per minute.
-                        if secs <= 0.0 {
-                            continue;
-                        }
-                        d * 60.0 / secs
-                    }
-                    None => d,
-                };
-                max_rise = max_rise.max(per);
-            }
-            let trend_per_min = times.as_ref().and_then(|t| {
-                let secs = (t[t.len() - 1] - t[0]).num_milliseconds() as f64 / 1000.0;
-                (secs > 0.0).then(|| (ys[ys.len() - 1] as f64 - ys[0] as f64) * 60.0 / secs)
-            });
+        .map(|&i| {
+            let c = &sr.courses[i];
             StateCourse {
-                state: name,
-                first: ys[0],
-                last: ys[ys.len() - 1],
-                peak,
-                peak_index: v.snaps[peak_index].0.index,
-                peak_time: v.snaps[peak_index].0.time,
-                max_rise,
-                trend_per_min,
-                monotonic_rise: ys.len() >= 3 && ys.windows(2).all(|w| w[1] > w[0]),
+                state: sr.names[i],
+                first: c.first,
+                last: c.last,
+                peak: c.peak,
+                peak_index: c.peak_index,
+                peak_time: c.peak_time,
+                max_rise: if timed { c.max_rise_per_minute } else { c.max_rise_per_snapshot },
+                trend_per_min: trend_secs
+                    .filter(|s| *s > 0.0)
+                    .map(|secs| (c.last as f64 - c.first as f64) * 60.0 / secs),
+                monotonic_rise: sr.count >= 3 && c.always_rose,
             }
         })
         .collect();
     Timeline {
         indices,
-        rate_unit: if times.is_some() { "per minute" } else { "per snapshot" },
+        rate_unit: if timed { "per minute" } else { "per snapshot" },
         times,
         totals,
         series,
         courses,
+        stride: sr.stride,
     }
 }

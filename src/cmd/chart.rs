@@ -23,7 +23,7 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
-    let a = Analysis::build(&run);
+    let a = Analysis::build(&run)?;
     let conntrack = args.kind == ChartName::Conntrack;
     let view = main_view(&a, conntrack);
     let picked = match args.kind {
@@ -55,7 +55,7 @@ fn main_view<'b, 'a>(a: &'b Analysis<'a>, conntrack: bool) -> Option<&'b SourceV
     a.views
         .iter()
         .filter(|v| (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
-        .max_by_key(|v| (v.snaps.len(), v.last().1.total))
+        .max_by_key(|v| (v.count, v.last().1.total))
 }
 
 fn why(kind: ChartName) -> &'static str {

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use crate::analysis::Analysis;
 use crate::cli::ReportArgs;
-use crate::frame::Frames;
 use crate::render;
 
 use super::{Status, read_inputs};
@@ -20,9 +19,8 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
-    let frames = Frames::build(&run)?;
-    let doc = render::json::build(&run, &frames, top)?;
-    let analysis = Analysis::build(&run);
+    let doc = render::json::build(&run, top);
+    let analysis = Analysis::build(&run)?;
     let page = render::report::build(&analysis, top, &generated_at())?;
     let summary_json = |w: &mut dyn Write| -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut *w, &doc)?;

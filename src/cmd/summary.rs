@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use crate::cli::{SummaryArgs, SummaryFormat};
-use crate::frame::Frames;
 use crate::render;
 
 use super::{Status, read_inputs};
@@ -15,15 +14,13 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         // --strict: the error was printed; no partial output.
         return Ok(status);
     }
-    let frames = Frames::build(&run)?;
     match args.format {
         SummaryFormat::Json => {
-            let doc = render::json::build(&run, &frames, top)?;
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            serde_json::to_writer_pretty(&mut *out, &render::json::build(&run, top))?;
             writeln!(out)?;
         }
-        SummaryFormat::Table => out.write_all(render::table::render(&run, &frames, top)?.as_bytes())?,
-        SummaryFormat::Csv => out.write_all(render::csv::render(&run, &frames)?.as_bytes())?,
+        SummaryFormat::Table => render::table::render(&run, top, out)?,
+        SummaryFormat::Csv => render::csv::render(&run, out)?,
     }
     out.flush()?;
     Ok(status)

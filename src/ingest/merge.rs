@@ -4,15 +4,18 @@
 //! file order (holding at most a few early finishers), carries the open
 //! snapshot from one chunk to the next, settles the questions a chunk could
 //! not answer alone (see `chunk.rs`) and reduces each snapshot as soon as it
-//! closes, so memory stays bounded however long the file is.
+//! closes, into the source's spool, so memory stays bounded however long
+//! the file is.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::fold::{AddrId, Interner, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::Section;
 use crate::parse::timestamp::{RawTime, TzPolicy, resolve};
-use crate::snapshot::{SnapshotSummary, finalize};
+use crate::snapshot::{Held, Highlight, SnapshotSummary, finalize};
+use crate::spool::{SourceSpool, Spill};
 
 use super::chunk::{ChunkOut, LineCounts, MAX_SAMPLES, RejectLog, RejectSample, SegStart, Segment};
 
@@ -21,12 +24,6 @@ struct Open {
     time: Option<RawTime>,
     first_line: u64,
     has_rows: bool,
-}
-
-fn drop_detail(s: &mut SnapshotSummary, kind: Kind) {
-    for k in s.kinds.iter_mut().filter(|k| k.kind == kind) {
-        k.detail = None;
-    }
 }
 
 /// Merger state for one source.
@@ -41,7 +38,12 @@ pub struct Merger<'a> {
     section: Section,
     interner: Interner,
     open: Option<Open>,
-    pub snapshots: Vec<SnapshotSummary>,
+    /// Finished snapshots, in order (without detail).
+    pub spool: SourceSpool,
+    /// Per tool: the peak and last snapshot, detail included.
+    pub highlights: [Option<Highlight>; Kind::COUNT],
+    /// Rows whose addresses netstat's column width cut, over all snapshots.
+    pub truncated_addrs: u64,
     pub counts: LineCounts,
     pub rejects: RejectLog,
     pub kinds_seen: [u64; Kind::COUNT],
@@ -58,12 +60,22 @@ pub struct Merger<'a> {
     pub messages: Vec<(u64, String)>,
     /// Ephemeral range the details are computed against.
     pub range: (u16, u16),
-    /// Per tool: index of the snapshot with the highest total so far.
-    peak: [Option<usize>; Kind::COUNT],
 }
 
 impl<'a> Merger<'a> {
+    /// A merger whose spool keeps its blocks in memory up to the default
+    /// budget (tests; `ingest` shares one [`Spill`] per run).
     pub fn new(source: usize, keep: usize, tz: Option<&'a TzPolicy>, strict: bool) -> Self {
+        Self::with_spill(source, keep, tz, strict, Arc::new(Spill::default()))
+    }
+
+    pub fn with_spill(
+        source: usize,
+        keep: usize,
+        tz: Option<&'a TzPolicy>,
+        strict: bool,
+        spill: Arc<Spill>,
+    ) -> Self {
         Merger {
             source,
             keep,
@@ -75,7 +87,9 @@ impl<'a> Merger<'a> {
             section: Section::Unknown,
             interner: Interner::default(),
             open: None,
-            snapshots: Vec::new(),
+            spool: SourceSpool::new(spill),
+            highlights: [const { None }; Kind::COUNT],
+            truncated_addrs: 0,
             counts: LineCounts::default(),
             rejects: RejectLog::default(),
             kinds_seen: [0; Kind::COUNT],
@@ -87,7 +101,6 @@ impl<'a> Merger<'a> {
             first_reject: None,
             messages: Vec::new(),
             range: (32768, 60999),
-            peak: [None; Kind::COUNT],
         }
     }
 
@@ -245,46 +258,22 @@ impl<'a> Merger<'a> {
                 }
             },
         };
-        let index = self.snapshots.len();
-        self.snapshots.push(SnapshotSummary {
+        let mut snap = SnapshotSummary {
             source: self.source,
-            index,
+            index: self.spool.len(),
             time,
             time_resolution,
             first_line,
             kinds,
             sockstat,
-        });
-        self.keep_detail_of_peak_and_last(index);
-    }
-
-    /// Details are large: keep them for the peak snapshot of each tool
-    /// (highest total, the first one on ties) and the last one only.
-    fn keep_detail_of_peak_and_last(&mut self, new: usize) {
-        for kind in Kind::ALL {
-            let k = kind as usize;
-            let total_of = |snaps: &[SnapshotSummary], i: usize| {
-                snaps[i].kinds.iter().find(|s| s.kind == kind).map(|s| s.total)
-            };
-            let Some(new_total) = total_of(&self.snapshots, new) else { continue };
-            let old_peak = self.peak[k];
-            let is_peak = old_peak.is_none_or(|p| total_of(&self.snapshots, p).is_none_or(|t| new_total > t));
-            // The previous "last" of this tool loses its detail unless it
-            // is the peak.
-            let prev_last = (0..new).rev().find(|&i| total_of(&self.snapshots, i).is_some());
-            if is_peak {
-                self.peak[k] = Some(new);
-                if let Some(p) = old_peak
-                    && Some(p) != prev_last
-                {
-                    drop_detail(&mut self.snapshots[p], kind);
-                }
-            }
-            if let Some(l) = prev_last
-                && Some(l) != self.peak[k]
-            {
-                drop_detail(&mut self.snapshots[l], kind);
-            }
+        };
+        self.truncated_addrs += snap.kinds.iter().map(|k| k.truncated_addrs).sum::<u64>();
+        self.spool.push(&snap);
+        // Details are large: the highlights keep them for the peak and the
+        // last snapshot of each tool only.
+        for kind in std::mem::take(&mut snap.kinds) {
+            let slot = &mut self.highlights[kind.kind as usize];
+            Highlight::push(slot, Held { snap: snap.clone(), kind });
         }
     }
 
@@ -293,5 +282,6 @@ impl<'a> Merger<'a> {
         // Chunks still pending can only exist after a strict failure.
         self.pending.clear();
         self.close();
+        self.spool.seal();
     }
 }

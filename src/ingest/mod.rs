@@ -14,7 +14,7 @@ pub mod sniff;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -24,7 +24,8 @@ use crate::fold::FoldCfg;
 use crate::model::Kind;
 use crate::parse::timestamp::TzPolicy;
 use crate::parse::{RejectReason, TableFormat};
-use crate::snapshot::SnapshotSummary;
+use crate::snapshot::Highlight;
+use crate::spool::{SnapshotStore, SourceSpool, Spill};
 
 pub use chunk::{LineCounts, RejectSample};
 use read::{BufPool, ChunkReader, Compression};
@@ -55,6 +56,8 @@ pub struct IngestConfig {
     pub chunk_size: usize,
     /// Fold flows, listeners and processes (for the report's passes).
     pub detail: bool,
+    /// Where finished snapshots are spooled (shared by the run's sources).
+    pub spill: Arc<Spill>,
 }
 
 impl Default for IngestConfig {
@@ -67,6 +70,7 @@ impl Default for IngestConfig {
             keep: 10,
             chunk_size: read::CHUNK_SIZE,
             detail: false,
+            spill: Arc::new(Spill::default()),
         }
     }
 }
@@ -147,7 +151,10 @@ pub struct LinesReport {
 #[derive(Debug, Default)]
 pub struct Ingested {
     pub sources: Vec<SourceReport>,
-    pub snapshots: Vec<SnapshotSummary>,
+    /// Every finished snapshot (without detail), read back in order.
+    pub snapshots: SnapshotStore,
+    /// Per source and tool: the peak and last snapshot, detail included.
+    pub highlights: BTreeMap<(usize, Kind), Highlight>,
     /// sysctl values per source index.
     pub sysctls: BTreeMap<usize, BTreeMap<String, String>>,
     /// Conntrack statistics (summed over CPUs) per source index.
@@ -171,9 +178,15 @@ impl Ingested {
     }
 }
 
+/// The snapshots of one socket-table source.
+struct Tables {
+    spool: SourceSpool,
+    highlights: [Option<Highlight>; Kind::COUNT],
+}
+
 /// Result of reading one input.
 enum One {
-    Table(SourceReport, Vec<SnapshotSummary>, Option<InputError>),
+    Table(SourceReport, Tables, Option<InputError>),
     Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
     CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
     Skipped(PathBuf),
@@ -216,12 +229,18 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let mut out = Ingested::default();
     for (_, r) in results {
         match r {
-            One::Table(rep, mut snaps, err) => {
+            One::Table(rep, tables, err) => {
                 let idx = out.push_source(rep, err);
-                for s in &mut snaps {
-                    s.source = idx;
+                for (kind, h) in Kind::ALL.into_iter().zip(tables.highlights) {
+                    if let Some(mut h) = h {
+                        h.peak.snap.source = idx;
+                        if let Some(l) = &mut h.last {
+                            l.snap.source = idx;
+                        }
+                        out.highlights.insert((idx, kind), h);
+                    }
                 }
-                out.snapshots.extend(snaps);
+                out.snapshots.push(idx, tables.spool);
             }
             One::Sysctl(rep, map, err) => {
                 let idx = out.push_source(rep, err);
@@ -315,7 +334,7 @@ fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str)
         // Direction needs every listener of the capture before the first
         // row is folded (a LISTEN row can come after its connections, or
         // in an earlier chunk): one extra pass over the LISTEN rows.
-        fold.listening_in_range = std::sync::Arc::new(listening_in_range(path, fold.eph_lo, fold.eph_hi));
+        fold.listening_in_range = Arc::new(listening_in_range(path, fold.eph_lo, fold.eph_hi));
     }
     if kind == Sniffed::Unknown && !table && input.explicit {
         return One::Failed(InputError::UnknownFormat {
@@ -367,10 +386,10 @@ fn ingest_table(
     stream: Box<dyn Read + Send>,
     cfg: &IngestConfig,
     fold_cfg: FoldCfg,
-) -> (SourceReport, Vec<SnapshotSummary>, Option<InputError>) {
+) -> (SourceReport, Tables, Option<InputError>) {
     let pool = BufPool::default();
     let mode: OnceLock<bool> = OnceLock::new();
-    let mut m0 = merge::Merger::new(0, cfg.keep, cfg.tz.as_ref(), cfg.strict);
+    let mut m0 = merge::Merger::with_spill(0, cfg.keep, cfg.tz.as_ref(), cfg.strict, cfg.spill.clone());
     let fold_cfg = &fold_cfg;
     m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
     let merger = Mutex::new(m0);
@@ -428,18 +447,14 @@ fn ingest_table(
     // by counting its rows against its trailer inside one chunk; a listing
     // that crosses an 8 MiB chunk edge merges with the next one.
     let chunked = reader.bytes > cfg.chunk_size as u64;
-    if chunked
-        && !mode.get().copied().unwrap_or(false)
-        && m.ct_trailer_total.is_some()
-        && m.snapshots.len() > 1
-    {
+    if chunked && !mode.get().copied().unwrap_or(false) && m.ct_trailer_total.is_some() && m.spool.len() > 1 {
         notes.push(
             "conntrack listings without timestamp lines: one that crosses an 8 MiB chunk edge is merged with the \
              next; add `date` to the capture loop for exact snapshots"
                 .to_string(),
         );
     }
-    let truncated: u64 = m.snapshots.iter().flat_map(|s| &s.kinds).map(|k| k.truncated_addrs).sum();
+    let truncated = m.truncated_addrs;
     if truncated > 0 {
         notes.push(format!(
             "{truncated} rows have addresses cut by netstat's column width (capture with netstat -W for full IPv6 addresses)"
@@ -462,7 +477,7 @@ fn ingest_table(
         formats.push("ss-summary");
     }
     let format = if formats.is_empty() { "empty".to_string() } else { formats.join("+") };
-    let rep = SourceReport {
+    let mut rep = SourceReport {
         path: display.to_string(),
         host,
         format,
@@ -477,11 +492,20 @@ fn ingest_table(
             rejected_by_reason: m.rejects.by_reason.clone(),
             rejected_samples: m.rejects.samples.clone(),
         },
-        snapshots: m.snapshots.len(),
+        snapshots: m.spool.len(),
         notes,
         error: None,
     };
-    (rep, std::mem::take(&mut m.snapshots), err)
+    if let Some(e) = &m.spool.spill_error {
+        rep.notes.push(format!(
+            "could not write finished snapshots to a temporary file ({e}); they were kept in memory"
+        ));
+    }
+    let tables = Tables {
+        spool: std::mem::replace(&mut m.spool, SourceSpool::new(cfg.spill.clone())),
+        highlights: std::mem::take(&mut m.highlights),
+    };
+    (rep, tables, err)
 }
 
 /// How a companion-file line was taken.

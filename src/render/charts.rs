@@ -57,7 +57,7 @@ pub fn states(v: &SourceView<'_>) -> Chart {
 
 /// States over time; `None` for a single snapshot.
 pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
-    if v.snaps.len() < 2 {
+    if v.count < 2 {
         return None;
     }
     let tl = analysis::timeline::timeline(v);
@@ -65,9 +65,13 @@ pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
         Some(t) => TimeAxis::Instants(t.clone()),
         None => TimeAxis::Indices(tl.indices.clone()),
     };
+    let mut sub = subtitle(v);
+    if tl.stride > 1 {
+        sub.push_str(&format!(" · each point the max of {} snapshots", tl.stride));
+    }
     Some(Chart {
         title: format!("{} states over time", what(v)),
-        subtitle: subtitle(v),
+        subtitle: sub,
         kind: ChartKind::Timeline {
             x,
             series: tl.series.iter().map(|(n, ys)| (n.to_string(), ys.clone())).collect(),

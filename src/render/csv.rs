@@ -3,9 +3,7 @@
 
 use std::fmt::Write;
 
-use polars::prelude::PolarsResult;
-
-use crate::frame::{Frames, col};
+use crate::frame::{Frames, col, for_each_batch, snapshot_rows};
 use crate::ingest::Ingested;
 use crate::model::{CtState, Proto, TcpState};
 use crate::render::json::long_map;
@@ -15,9 +13,8 @@ fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-pub fn render(run: &Ingested, frames: &Frames) -> PolarsResult<String> {
-    let states = long_map(&frames.states, col::STATE)?;
-    let protocols = long_map(&frames.protocols, col::PROTOCOL)?;
+/// Writes the CSV, a batch of snapshots at a time.
+pub fn render(run: &Ingested, w: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let mut state_cols: Vec<&'static str> =
         TcpState::ALL.iter().filter(|s| s.is_tcp_state()).map(|s| s.name()).collect();
     for c in 0..CtState::COUNT as u8 {
@@ -34,29 +31,39 @@ pub fn render(run: &Ingested, frames: &Frames) -> PolarsResult<String> {
         let _ = write!(out, ",{}", p.name());
     }
     out.push('\n');
-    for (row, (s, k)) in crate::frame::snapshot_rows(run).enumerate() {
-        let id = row as u32;
-        let src = &run.sources[s.source];
-        let time = s.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap_or_default();
-        let _ = write!(
-            out,
-            "{},{},{},{},{},{}",
-            field(&src.host),
-            field(&src.path),
-            k.kind.name(),
-            s.index,
-            time,
-            k.total
-        );
-        for c in &state_cols {
-            let n = states.get(&id).and_then(|m| m.get(*c)).copied().unwrap_or(0);
-            let _ = write!(out, ",{n}");
+    for_each_batch(run, |batch| {
+        let frames = Frames::build(&run.sources, snapshot_rows(batch))?;
+        let states = long_map(&frames.states, col::STATE)?;
+        let protocols = long_map(&frames.protocols, col::PROTOCOL)?;
+        for (row, (s, k)) in snapshot_rows(batch).enumerate() {
+            let id = row as u32;
+            let src = &run.sources[s.source];
+            let time =
+                s.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap_or_default();
+            let _ = write!(
+                out,
+                "{},{},{},{},{},{}",
+                field(&src.host),
+                field(&src.path),
+                k.kind.name(),
+                s.index,
+                time,
+                k.total
+            );
+            for c in &state_cols {
+                let n = states.get(&id).and_then(|m| m.get(*c)).copied().unwrap_or(0);
+                let _ = write!(out, ",{n}");
+            }
+            for p in Proto::ALL {
+                let n = protocols.get(&id).and_then(|m| m.get(p.name())).copied().unwrap_or(0);
+                let _ = write!(out, ",{n}");
+            }
+            out.push('\n');
         }
-        for p in Proto::ALL {
-            let n = protocols.get(&id).and_then(|m| m.get(p.name())).copied().unwrap_or(0);
-            let _ = write!(out, ",{n}");
-        }
-        out.push('\n');
-    }
-    Ok(out)
+        w.write_all(out.as_bytes())?;
+        out.clear();
+        Ok(())
+    })?;
+    w.write_all(out.as_bytes())?;
+    Ok(())
 }

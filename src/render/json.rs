@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::frame::{Frames, col, group_ranges, snapshot_rows};
+use crate::frame::{Frames, col, for_each_batch, group_ranges, snapshot_rows};
 use crate::ingest::{Ingested, SourceReport};
 use crate::model::Kind;
 use crate::parse::ss::Sockstat;
-use crate::snapshot::resolution_name;
+use crate::snapshot::{KindSummary, SnapshotSummary, resolution_name};
 
 pub const VERSION: u32 = 1;
 
@@ -76,124 +76,147 @@ pub struct ConntrackDoc {
     pub top_src: Vec<AddrCount>,
 }
 
-/// Builds the document. Snapshots are produced lazily while serializing,
-/// from the frames' row ranges, so a capture with 100,000 snapshots does
-/// not hold 100,000 documents.
-pub fn build<'a>(run: &'a Ingested, frames: &'a Frames, top: usize) -> PolarsResult<SummaryDoc<'a>> {
-    let n = crate::frame::snapshot_rows(run).count();
-    let dense = |df: &DataFrame| -> PolarsResult<Vec<std::ops::Range<usize>>> {
-        let mut v = vec![0..0; n];
-        for (snap, r) in group_ranges(df)? {
-            if let Some(slot) = v.get_mut(snap as usize) {
-                *slot = r;
-            }
-        }
-        Ok(v)
-    };
-    Ok(SummaryDoc {
+/// Builds the document. Snapshots are read back from the spool and
+/// rendered while serializing, a batch of frames at a time, so a capture
+/// with 100,000 snapshots never holds 100,000 documents (or frames).
+pub fn build(run: &Ingested, top: usize) -> SummaryDoc<'_> {
+    SummaryDoc {
         version: VERSION,
-        snapshots: Snapshots {
-            run,
-            frames,
-            top,
-            states: dense(&frames.states)?,
-            protocols: dense(&frames.protocols)?,
-            remote: dense(&frames.remote)?,
-            ports: dense(&frames.ports)?,
-        },
+        snapshots: Snapshots { run, top },
         sources: &run.sources,
         errors: run.errors.iter().map(|e| e.to_string()).collect(),
         skipped: run.skipped.iter().map(|p| p.display().to_string()).collect(),
-    })
+    }
 }
 
 /// The `snapshots` array, rendered on demand.
 pub struct Snapshots<'a> {
     run: &'a Ingested,
-    frames: &'a Frames,
     top: usize,
-    /// Row range of each snapshot (by `snap` id) in each long frame.
+}
+
+impl Serialize for Snapshots<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = ser.serialize_seq(None)?;
+        // The serializer's own error must come back unchanged; a spool or
+        // polars error is turned into one.
+        let mut ser_error = None;
+        let res = for_each_batch(self.run, |batch| {
+            let frames = Frames::build(&self.run.sources, snapshot_rows(batch))?;
+            let ranges = Ranges::of(&frames, snapshot_rows(batch).count())?;
+            for (row, (s, k)) in snapshot_rows(batch).enumerate() {
+                if let Err(e) = seq.serialize_element(&doc(self.run, &frames, &ranges, self.top, row, s, k)) {
+                    ser_error = Some(e);
+                    anyhow::bail!("stopped");
+                }
+            }
+            Ok(())
+        });
+        match (ser_error, res) {
+            (Some(e), _) => Err(e),
+            (None, Err(e)) => Err(S::Error::custom(format!("{e:#}"))),
+            (None, Ok(())) => seq.end(),
+        }
+    }
+}
+
+/// Row range of each snapshot row (by `snap` id) in each long frame.
+struct Ranges {
     states: Vec<std::ops::Range<usize>>,
     protocols: Vec<std::ops::Range<usize>>,
     remote: Vec<std::ops::Range<usize>>,
     ports: Vec<std::ops::Range<usize>>,
 }
 
-impl Serialize for Snapshots<'_> {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        ser.collect_seq(snapshot_rows(self.run).enumerate().map(|(row, (s, k))| self.doc(row, s, k)))
+impl Ranges {
+    fn of(f: &Frames, n: usize) -> PolarsResult<Ranges> {
+        let dense = |df: &DataFrame| -> PolarsResult<Vec<std::ops::Range<usize>>> {
+            let mut v = vec![0..0; n];
+            for (snap, r) in group_ranges(df)? {
+                if let Some(slot) = v.get_mut(snap as usize) {
+                    *slot = r;
+                }
+            }
+            Ok(v)
+        };
+        Ok(Ranges {
+            states: dense(&f.states)?,
+            protocols: dense(&f.protocols)?,
+            remote: dense(&f.remote)?,
+            ports: dense(&f.ports)?,
+        })
     }
 }
 
-impl<'a> Snapshots<'a> {
-    fn doc(
-        &self,
-        row: usize,
-        s: &'a crate::snapshot::SnapshotSummary,
-        k: &'a crate::snapshot::KindSummary,
-    ) -> SnapshotDoc<'a> {
-        let f = self.frames;
-        let src = &self.run.sources[s.source];
-        let strs = |df: &DataFrame, key: &str| df.column(key).ok().and_then(|c| c.str().ok().cloned());
-        let counts = |df: &DataFrame| df.column(col::COUNT).ok().and_then(|c| c.u64().ok().cloned());
-        let named =
-            |df: &DataFrame, key: &str, r: &std::ops::Range<usize>, take: usize| -> Vec<(String, u64)> {
-                match (strs(df, key), counts(df)) {
-                    (Some(k), Some(c)) => r
-                        .clone()
-                        .take(take)
-                        .map(|i| (k.get(i).unwrap_or_default().to_string(), c.get(i).unwrap_or(0)))
-                        .collect(),
-                    _ => Vec::new(),
-                }
-            };
-        let ports: Vec<PortCount> =
-            match (f.ports.column(col::PORT).ok().and_then(|c| c.u16().ok().cloned()), counts(&f.ports)) {
-                (Some(p), Some(c)) => self.ports[row]
-                    .clone()
-                    .take(self.top)
-                    .map(|i| PortCount { port: p.get(i).unwrap_or(0), count: c.get(i).unwrap_or(0) })
-                    .collect(),
-                _ => Vec::new(),
-            };
-        let fam = &k.families;
-        SnapshotDoc {
-            host: &src.host,
-            source: &src.path,
-            kind: k.kind.name(),
-            index: s.index,
-            time: s.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-            time_resolution: s.time_resolution.map(resolution_name),
-            first_line: s.first_line,
-            total: k.total,
-            from_counters: k.from_counters,
-            states: named(&f.states, col::STATE, &self.states[row], usize::MAX).into_iter().collect(),
-            protocols: named(&f.protocols, col::PROTOCOL, &self.protocols[row], usize::MAX)
-                .into_iter()
+fn doc<'a>(
+    run: &'a Ingested,
+    f: &Frames,
+    ranges: &Ranges,
+    top: usize,
+    row: usize,
+    s: &SnapshotSummary,
+    k: &KindSummary,
+) -> SnapshotDoc<'a> {
+    let src = &run.sources[s.source];
+    let strs = |df: &DataFrame, key: &str| df.column(key).ok().and_then(|c| c.str().ok().cloned());
+    let counts = |df: &DataFrame| df.column(col::COUNT).ok().and_then(|c| c.u64().ok().cloned());
+    let named = |df: &DataFrame, key: &str, r: &std::ops::Range<usize>, take: usize| -> Vec<(String, u64)> {
+        match (strs(df, key), counts(df)) {
+            (Some(k), Some(c)) => r
+                .clone()
+                .take(take)
+                .map(|i| (k.get(i).unwrap_or_default().to_string(), c.get(i).unwrap_or(0)))
                 .collect(),
-            families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]
-                .into_iter()
-                .filter(|(_, n)| *n > 0)
-                .collect(),
-            top_remote: named(&f.remote, col::ADDR, &self.remote[row], self.top)
-                .into_iter()
-                .map(|(addr, count)| AddrCount { addr, count })
-                .collect(),
-            remote_distinct: k.remote_distinct,
-            top_local_ports: ports,
-            conntrack: (k.kind == Kind::Conntrack).then(|| ConntrackDoc {
-                assured: k.ct_flags[0],
-                unreplied: k.ct_flags[1],
-                offload: k.ct_flags[2],
-                top_src: k
-                    .top_ct_src
-                    .iter()
-                    .take(self.top)
-                    .map(|(a, n)| AddrCount { addr: a.clone(), count: *n })
-                    .collect(),
-            }),
-            sockstat: s.sockstat,
+            _ => Vec::new(),
         }
+    };
+    let ports: Vec<PortCount> =
+        match (f.ports.column(col::PORT).ok().and_then(|c| c.u16().ok().cloned()), counts(&f.ports)) {
+            (Some(p), Some(c)) => ranges.ports[row]
+                .clone()
+                .take(top)
+                .map(|i| PortCount { port: p.get(i).unwrap_or(0), count: c.get(i).unwrap_or(0) })
+                .collect(),
+            _ => Vec::new(),
+        };
+    let fam = &k.families;
+    SnapshotDoc {
+        host: &src.host,
+        source: &src.path,
+        kind: k.kind.name(),
+        index: s.index,
+        time: s.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        time_resolution: s.time_resolution.map(resolution_name),
+        first_line: s.first_line,
+        total: k.total,
+        from_counters: k.from_counters,
+        states: named(&f.states, col::STATE, &ranges.states[row], usize::MAX).into_iter().collect(),
+        protocols: named(&f.protocols, col::PROTOCOL, &ranges.protocols[row], usize::MAX)
+            .into_iter()
+            .collect(),
+        families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect(),
+        top_remote: named(&f.remote, col::ADDR, &ranges.remote[row], top)
+            .into_iter()
+            .map(|(addr, count)| AddrCount { addr, count })
+            .collect(),
+        remote_distinct: k.remote_distinct,
+        top_local_ports: ports,
+        conntrack: (k.kind == Kind::Conntrack).then(|| ConntrackDoc {
+            assured: k.ct_flags[0],
+            unreplied: k.ct_flags[1],
+            offload: k.ct_flags[2],
+            top_src: k
+                .top_ct_src
+                .iter()
+                .take(top)
+                .map(|(a, n)| AddrCount { addr: a.clone(), count: *n })
+                .collect(),
+        }),
+        sockstat: s.sockstat,
     }
 }
 

@@ -232,7 +232,7 @@ fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
                     v.host == h && (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters
                 })
                 .collect();
-            let loops: Vec<usize> = mine.iter().filter(|(_, v)| v.snaps.len() > 1).map(|(i, _)| *i).collect();
+            let loops: Vec<usize> = mine.iter().filter(|(_, v)| v.count > 1).map(|(i, _)| *i).collect();
             if loops.is_empty() {
                 let best = mine.iter().max_by_key(|(i, v)| (v.last().1.total, std::cmp::Reverse(*i)));
                 out.extend(best.map(|(i, _)| *i));
@@ -261,12 +261,12 @@ fn source_section(
         path: v.path.to_string(),
         kind: if lk.from_counters { "ss -s".to_string() } else { v.kind.name().to_string() },
         span: span.clone(),
-        snapshots: v.snaps.len(),
+        snapshots: v.count,
         featured,
         summary_line: format!(
             "{} snapshot{}; last: {} {} at snapshot {}.",
-            v.snaps.len(),
-            if v.snaps.len() == 1 { "" } else { "s" },
+            v.count,
+            if v.count == 1 { "" } else { "s" },
             thousands(lk.total),
             if v.kind == Kind::Conntrack {
                 "entries"
@@ -299,10 +299,10 @@ fn source_section(
     s.tables.push(t);
 
     // Timeline.
-    if v.snaps.len() > 1 {
+    if v.count > 1 {
         let tl = analysis::timeline::timeline(v);
         let mut t = TableOut::new(
-            format!("State course over {} snapshots (rates {})", v.snaps.len(), tl.rate_unit),
+            format!("State course over {} snapshots (rates {})", v.count, tl.rate_unit),
             ["state", "first", "last", "peak", "peak at", "largest rise", "trend"].map(String::from).to_vec(),
             1,
         );
@@ -513,7 +513,7 @@ fn peak_then_last<'a>(
     v: &SourceView<'a>,
 ) -> Vec<(&'static str, (&'a crate::snapshot::SnapshotSummary, &'a crate::snapshot::KindSummary))> {
     let mut out = Vec::new();
-    if v.peak != v.last {
+    if !v.peak_is_last() {
         out.push(("peak", v.peak()));
     }
     out.push(("last", v.last()));

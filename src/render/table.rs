@@ -4,15 +4,15 @@
 //! captures show the first, peak and last rows), then the hotspots of the
 //! last snapshot; at the end the line accounting of every source.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 
+use chrono::{DateTime, FixedOffset};
 use comfy_table::{CellAlignment, ColumnConstraint, Table, Width, presets};
-use polars::prelude::PolarsResult;
 
-use crate::frame::{Frames, col};
+use crate::frame::{Frames, col, for_each_batch, snapshot_rows};
 use crate::ingest::Ingested;
-use crate::render::json::{long_map, ranked};
+use crate::render::json::long_map;
 use crate::snapshot::{KindSummary, SnapshotSummary};
 
 /// At most this many snapshot rows per table; the rest are elided.
@@ -25,29 +25,118 @@ fn table() -> Table {
     t
 }
 
-/// Renders the summary as aligned text.
-pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<String> {
-    let mut out = String::new();
-    let states = long_map(&frames.states, col::STATE)?;
-    let protocols = long_map(&frames.protocols, col::PROTOCOL)?;
-    let remote = ranked(&frames.remote, col::ADDR, top, |c, i| {
-        c.str().ok().and_then(|s| s.get(i)).unwrap_or_default().to_string()
-    })?;
-    let ports =
-        ranked(&frames.ports, col::PORT, top, |c, i| c.u16().ok().and_then(|s| s.get(i)).unwrap_or(0))?;
+/// One snapshot row of a table.
+struct Row {
+    /// Position in the group.
+    n: usize,
+    snap: SnapshotSummary,
+    kind: KindSummary,
+    states: BTreeMap<String, u64>,
+    protocols: BTreeMap<String, u64>,
+}
 
-    // Group (snapshot, kind) rows by (source, kind), in order.
-    type Row<'a> = (u32, &'a SnapshotSummary, &'a KindSummary);
-    let mut groups: BTreeMap<(usize, u8), Vec<Row>> = BTreeMap::new();
-    for (row, (s, k)) in crate::frame::snapshot_rows(run).enumerate() {
-        groups.entry((s.source, k.kind as u8)).or_default().push((row as u32, s, k));
+/// The rows of one source and tool that a table can show: the first
+/// [`MAX_ROWS`], the last [`EDGE`] and the (first) peak, whatever the
+/// capture's length.
+#[derive(Default)]
+struct Group {
+    count: usize,
+    head: Vec<Row>,
+    tail: VecDeque<Row>,
+    peak: Option<Row>,
+    first_time: Option<DateTime<FixedOffset>>,
+    last_time: Option<DateTime<FixedOffset>>,
+    /// State columns: those non-zero in any snapshot of the group.
+    cols: Vec<String>,
+}
+
+/// Rows kept at each end of a long capture.
+const EDGE: usize = 10;
+
+impl Group {
+    fn push(&mut self, row: Row) {
+        self.count += 1;
+        if let Some(t) = row.snap.time {
+            self.first_time.get_or_insert(t);
+            self.last_time = Some(t);
+        }
+        for (name, n) in &row.states {
+            if *n > 0 && !self.cols.contains(name) {
+                self.cols.push(name.clone());
+            }
+        }
+        if self.peak.as_ref().is_none_or(|p| row.kind.total > p.kind.total) {
+            self.peak = Some(Row {
+                n: row.n,
+                snap: row.snap.clone(),
+                kind: row.kind.clone(),
+                states: row.states.clone(),
+                protocols: BTreeMap::new(),
+            });
+        }
+        if self.head.len() < MAX_ROWS {
+            self.head.push(row);
+        } else {
+            if self.tail.len() == EDGE {
+                self.tail.pop_front();
+            }
+            self.tail.push_back(row);
+        }
     }
-    for ((src_idx, _), rows) in &groups {
+
+    /// Rows to show, in order, each once: all of a short capture; the
+    /// first and last [`EDGE`] and the peak of a long one.
+    fn shown(&self) -> Vec<&Row> {
+        let rows = self.head.iter().chain(&self.tail);
+        if self.count <= MAX_ROWS {
+            return rows.collect();
+        }
+        let mut v: Vec<&Row> = rows.filter(|r| r.n < EDGE || r.n >= self.count - EDGE).collect();
+        if let Some(p) = &self.peak
+            && !v.iter().any(|r| r.n == p.n)
+        {
+            v.push(p);
+        }
+        v.sort_by_key(|r| r.n);
+        v
+    }
+
+    fn last(&self) -> Option<&Row> {
+        self.tail.back().or(self.head.last())
+    }
+}
+
+/// Renders the summary as aligned text.
+pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    // Group (snapshot, tool) rows by (source, tool), in order, keeping only
+    // the rows a table shows.
+    let mut groups: BTreeMap<(usize, u8), Group> = BTreeMap::new();
+    for_each_batch(run, |batch| {
+        let frames = Frames::build(&run.sources, snapshot_rows(batch))?;
+        let mut states = long_map(&frames.states, col::STATE)?;
+        let mut protocols = long_map(&frames.protocols, col::PROTOCOL)?;
+        for (id, (s, k)) in snapshot_rows(batch).enumerate() {
+            let id = id as u32;
+            let g = groups.entry((s.source, k.kind as u8)).or_default();
+            let snap = SnapshotSummary { kinds: Vec::new(), ..s.clone() };
+            g.push(Row {
+                n: g.count,
+                snap,
+                kind: k.clone(),
+                states: states.remove(&id).unwrap_or_default(),
+                protocols: protocols.remove(&id).unwrap_or_default(),
+            });
+        }
+        Ok(())
+    })?;
+
+    let mut text = String::new();
+    for ((src_idx, _), g) in &mut groups {
+        let out = &mut text;
+        let Some(last) = g.last() else { continue };
         let src = &run.sources[*src_idx];
-        let kind = rows[0].2.kind;
-        let first_t = rows.iter().find_map(|r| r.1.time);
-        let last_t = rows.iter().rev().find_map(|r| r.1.time);
-        let span = match (first_t, last_t) {
+        let kind = last.kind.kind;
+        let span = match (g.first_time, g.last_time) {
             (Some(a), Some(b)) if a != b => {
                 format!(", {} → {}", a.format("%Y-%m-%d %H:%M:%S%:z"), b.format("%Y-%m-%d %H:%M:%S%:z"))
             }
@@ -60,60 +149,35 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
             src.host,
             src.path,
             kind.name(),
-            rows.len(),
-            if rows.len() == 1 { "" } else { "s" },
+            g.count,
+            if g.count == 1 { "" } else { "s" },
             span
         );
 
-        // State columns: those non-zero in any snapshot of the group.
-        let mut cols: Vec<String> = Vec::new();
-        for (id, _, _) in rows {
-            if let Some(m) = states.get(id) {
-                for (name, n) in m {
-                    if *n > 0 && !cols.contains(name) {
-                        cols.push(name.clone());
-                    }
-                }
-            }
-        }
-        cols.sort_by_key(|c| state_order(c));
+        g.cols.sort_by_key(|c| state_order(c));
+        let cols = &g.cols;
         let mut t = table();
         let mut header = vec!["#".to_string(), "time".to_string(), "total".to_string()];
         header.extend(cols.iter().cloned());
         t.set_header(header);
-        // The first snapshot with the highest total.
-        let peak = rows
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.2.total.cmp(&b.1.2.total).then(b.0.cmp(&a.0)))
-            .map(|(i, _)| i)
-            .unwrap_or(0);
-        let shown: Vec<usize> = if rows.len() <= MAX_ROWS {
-            (0..rows.len()).collect()
-        } else {
-            let mut v: Vec<usize> = (0..10).chain(rows.len() - 10..rows.len()).collect();
-            if !v.contains(&peak) {
-                v.push(peak);
-            }
-            v.sort_unstable();
-            v
-        };
-        let mut prev = None;
-        for i in shown {
+        let peak = g.peak.as_ref().map_or(0, |p| p.n);
+        let mut prev: Option<usize> = None;
+        for row in g.shown() {
+            let i = row.n;
             if let Some(p) = prev
                 && i > p + 1
             {
                 t.add_row(vec![format!("… {} snapshots", i - p - 1)]);
             }
             prev = Some(i);
-            let (id, s, k) = rows[i];
+            let (s, k) = (&row.snap, &row.kind);
             let mut r = vec![
-                format!("{}{}", s.index, if i == peak && rows.len() > 1 { "*" } else { "" }),
+                format!("{}{}", s.index, if i == peak && g.count > 1 { "*" } else { "" }),
                 s.time.map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_else(|| "-".into()),
                 k.total.to_string(),
             ];
-            for c in &cols {
-                r.push(states.get(&id).and_then(|m| m.get(c)).copied().unwrap_or(0).to_string());
+            for c in cols {
+                r.push(row.states.get(c).copied().unwrap_or(0).to_string());
             }
             t.add_row(r);
         }
@@ -123,23 +187,22 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
             }
         }
         let _ = writeln!(out, "{t}");
-        if rows.len() > 1 {
+        if g.count > 1 {
             let _ = writeln!(out, "  (* = peak total)");
         }
 
-        // Hotspots of the last snapshot.
-        let (id, s, k) = *rows.last().unwrap_or(&rows[0]);
-        let protos: Vec<String> = protocols
-            .get(&id)
-            .map(|m| m.iter().map(|(p, n)| format!("{p} {n}")).collect())
-            .unwrap_or_default();
+        // Hotspots of the last snapshot (its lists are already ranked:
+        // count descending, then name).
+        let Some(last) = g.last() else { continue };
+        let (s, k) = (&last.snap, &last.kind);
+        let protos: Vec<String> = last.protocols.iter().map(|(p, n)| format!("{p} {n}")).collect();
         if k.from_counters {
             let _ = writeln!(out, "  snapshot {}: kernel counters from ss -s ({} sockets)", s.index, k.total);
         } else {
             let _ = writeln!(out, "  snapshot {}: {} rows ({})", s.index, k.total, protos.join(", "));
         }
-        let r = remote.get(&id).cloned().unwrap_or_default();
-        let p = ports.get(&id).cloned().unwrap_or_default();
+        let r: Vec<&(String, u64)> = k.top_remote.iter().take(top).collect();
+        let p: Vec<&(u16, u64)> = k.top_local_ports.iter().take(top).collect();
         let (rl, pl) = if kind == crate::model::Kind::Conntrack {
             ("original destination", "destination port")
         } else {
@@ -178,6 +241,7 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
     }
 
     // Sources: line accounting.
+    let out = &mut text;
     let _ = writeln!(out, "== line accounting ==");
     let mut t = table();
     t.set_header(vec![
@@ -229,7 +293,8 @@ pub fn render(run: &Ingested, frames: &Frames, top: usize) -> PolarsResult<Strin
     if !run.skipped.is_empty() {
         let _ = writeln!(out, "skipped {} files that are not captures", run.skipped.len());
     }
-    Ok(out)
+    out_w.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 fn opt(v: Option<u64>) -> String {

@@ -1,0 +1,307 @@
+//! The state counts of one source and tool over its capture, read once
+//! from the spool and kept within a fixed size.
+//!
+//! A chart cannot show more points than it has pixels, and a capture loop
+//! can have a million snapshots, so the points are bounded: past
+//! [`MAX_POINTS`] neighbouring points are merged in pairs (each keeps the
+//! first snapshot's index and time and the *largest* count of each state,
+//! so a spike is never smoothed away). The courses — first, last, peak,
+//! largest rise, trend — are computed exactly on every snapshot as it
+//! passes, not from the merged points.
+
+use chrono::{DateTime, FixedOffset};
+
+use super::states::LIFECYCLE;
+use crate::model::{CtState, Kind};
+use crate::snapshot::{KindSummary, SnapshotSummary};
+
+/// Points kept per series; beyond it, neighbours are merged in pairs.
+pub const MAX_POINTS: usize = 2048;
+
+/// One point: a snapshot, or `stride` consecutive snapshots merged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Snapshot index (of the first snapshot merged into the point).
+    pub index: u32,
+    pub time: Option<DateTime<FixedOffset>>,
+    /// Largest total among the merged snapshots.
+    pub total: u64,
+}
+
+/// One state's course over every snapshot (exact).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Course {
+    pub first: u64,
+    pub last: u64,
+    pub peak: u64,
+    /// Index and time of the first snapshot at the peak.
+    pub peak_index: usize,
+    pub peak_time: Option<DateTime<FixedOffset>>,
+    /// Largest rise between consecutive snapshots, per snapshot.
+    pub max_rise_per_snapshot: f64,
+    /// Largest rise per minute between consecutive snapshots that both
+    /// have a time and whose clock moved forward.
+    pub max_rise_per_minute: f64,
+    /// Every step rose.
+    pub always_rose: bool,
+}
+
+/// The series of one source and tool.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// State names, one per slot.
+    pub names: &'static [&'static str],
+    pub points: Vec<Point>,
+    /// `points.len() × names.len()` counts, row-major.
+    values: Vec<u64>,
+    /// Snapshots per point (a power of two).
+    pub stride: usize,
+    pending: Option<(Point, Vec<u64>, usize)>,
+    pub courses: Vec<Course>,
+    /// Snapshots seen.
+    pub count: usize,
+    /// Every snapshot had a time.
+    pub all_timed: bool,
+    pub first_time: Option<DateTime<FixedOffset>>,
+    pub last_time: Option<DateTime<FixedOffset>>,
+    prev_time: Option<DateTime<FixedOffset>>,
+    scratch: Vec<u64>,
+}
+
+const SOCKET_NAMES: [&str; LIFECYCLE.len()] = {
+    let mut n = [""; LIFECYCLE.len()];
+    let mut i = 0;
+    while i < n.len() {
+        n[i] = LIFECYCLE[i].name();
+        i += 1;
+    }
+    n
+};
+
+const CT_NAMES: [&str; CtState::COUNT] = {
+    let mut n = [""; CtState::COUNT];
+    let mut i = 0;
+    while i < n.len() {
+        n[i] = CtState::from_code(i as u8).name();
+        i += 1;
+    }
+    n
+};
+
+/// The counts of a snapshot in the slots of its kind.
+fn slot_values(k: &KindSummary, out: &mut Vec<u64>) {
+    out.clear();
+    if k.kind == Kind::Conntrack {
+        out.extend_from_slice(&k.ct_states);
+    } else {
+        out.extend(LIFECYCLE.iter().map(|s| k.states[*s as usize]));
+    }
+}
+
+impl Series {
+    pub fn new(kind: Kind) -> Series {
+        let names: &'static [&'static str] = if kind == Kind::Conntrack { &CT_NAMES } else { &SOCKET_NAMES };
+        Series {
+            names,
+            points: Vec::new(),
+            values: Vec::new(),
+            stride: 1,
+            pending: None,
+            courses: vec![Course::default(); names.len()],
+            count: 0,
+            all_timed: true,
+            first_time: None,
+            last_time: None,
+            prev_time: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Takes the next snapshot of the source and tool.
+    pub fn push(&mut self, s: &SnapshotSummary, k: &KindSummary) {
+        let mut ys = std::mem::take(&mut self.scratch);
+        slot_values(k, &mut ys);
+        let secs = match (self.prev_time, s.time) {
+            (Some(a), Some(b)) => Some((b - a).num_milliseconds() as f64 / 1000.0),
+            _ => None,
+        };
+        for (c, &y) in self.courses.iter_mut().zip(&ys) {
+            if self.count == 0 {
+                *c = Course {
+                    first: y,
+                    last: y,
+                    peak: y,
+                    peak_index: s.index,
+                    peak_time: s.time,
+                    always_rose: true,
+                    ..Course::default()
+                };
+                continue;
+            }
+            let d = y as f64 - c.last as f64;
+            c.max_rise_per_snapshot = c.max_rise_per_snapshot.max(d);
+            // Steps whose clock stood still or went back have no rate per
+            // minute.
+            if let Some(secs) = secs.filter(|x| *x > 0.0) {
+                c.max_rise_per_minute = c.max_rise_per_minute.max(d * 60.0 / secs);
+            }
+            c.always_rose &= y > c.last;
+            if y > c.peak {
+                c.peak = y;
+                c.peak_index = s.index;
+                c.peak_time = s.time;
+            }
+            c.last = y;
+        }
+        self.count += 1;
+        self.all_timed &= s.time.is_some();
+        if let Some(t) = s.time {
+            self.first_time.get_or_insert(t);
+            self.last_time = Some(t);
+        }
+        self.prev_time = s.time;
+
+        let point = Point { index: s.index as u32, time: s.time, total: k.total };
+        match &mut self.pending {
+            Some((p, v, n)) => {
+                p.total = p.total.max(point.total);
+                for (a, b) in v.iter_mut().zip(&ys) {
+                    *a = (*a).max(*b);
+                }
+                *n += 1;
+            }
+            None => self.pending = Some((point, ys.clone(), 1)),
+        }
+        self.scratch = ys;
+        if self.pending.as_ref().is_some_and(|(_, _, n)| *n == self.stride) {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some((p, v, _)) = self.pending.take() else { return };
+        self.points.push(p);
+        self.values.extend_from_slice(&v);
+        if self.points.len() == MAX_POINTS {
+            self.halve();
+        }
+    }
+
+    /// Merges neighbouring points in pairs.
+    fn halve(&mut self) {
+        let w = self.names.len();
+        let n = self.points.len() / 2;
+        for i in 0..n {
+            let (a, b) = (self.points[2 * i], self.points[2 * i + 1]);
+            self.points[i] = Point { total: a.total.max(b.total), ..a };
+            for j in 0..w {
+                self.values[i * w + j] = self.values[2 * i * w + j].max(self.values[(2 * i + 1) * w + j]);
+            }
+        }
+        self.points.truncate(n);
+        self.values.truncate(n * w);
+        self.stride *= 2;
+    }
+
+    /// Ends the series (a last, partly filled point is kept).
+    pub fn finish(&mut self) {
+        self.flush();
+    }
+
+    /// The counts of slot `slot` at every point.
+    pub fn column(&self, slot: usize) -> Vec<u64> {
+        let w = self.names.len();
+        (0..self.points.len()).map(|i| self.values[i * w + slot]).collect()
+    }
+
+    /// The slot of a state name.
+    pub fn slot(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TcpState;
+
+    fn snap(index: usize, secs: Option<i64>, tw: u64) -> (SnapshotSummary, KindSummary) {
+        let mut states = [0u64; TcpState::COUNT];
+        states[TcpState::TimeWait as usize] = tw;
+        states[TcpState::Established as usize] = 5;
+        let k = KindSummary {
+            kind: Kind::Ss,
+            total: tw + 5,
+            states,
+            ct_states: [0; CtState::COUNT],
+            protos: [0; crate::model::Proto::COUNT],
+            families: [0; 3],
+            ct_flags: [0; 3],
+            truncated_addrs: 0,
+            top_remote: Vec::new(),
+            remote_distinct: 0,
+            top_local_ports: Vec::new(),
+            local_ports_distinct: 0,
+            top_ct_src: Vec::new(),
+            from_counters: false,
+            by_direction: None,
+            detail: None,
+        };
+        let s = SnapshotSummary {
+            source: 0,
+            index,
+            time: secs.map(|x| DateTime::from_timestamp(x, 0).unwrap().fixed_offset()),
+            time_resolution: None,
+            first_line: 1,
+            kinds: Vec::new(),
+            sockstat: None,
+        };
+        (s, k)
+    }
+
+    #[test]
+    fn merged_points_keep_spikes_and_courses_stay_exact() {
+        let mut series = Series::new(Kind::Ss);
+        let n = MAX_POINTS * 4 + 3;
+        let spike = 5000;
+        for i in 0..n {
+            let tw = if i == spike { 1_000_000 } else { (i % 7) as u64 };
+            let (s, k) = snap(i, Some(1_000 + 5 * i as i64), tw);
+            series.push(&s, &k);
+        }
+        series.finish();
+        // Halved at 2,048, 4,096 and 8,192 snapshots.
+        assert_eq!(series.stride, 8);
+        assert_eq!(series.points.len(), n.div_ceil(8));
+        assert_eq!(series.count, n);
+        let tw = series.slot("TIME_WAIT").unwrap();
+        let col = series.column(tw);
+        assert_eq!(col.iter().copied().max(), Some(1_000_000));
+        assert_eq!(col.iter().filter(|v| **v == 1_000_000).count(), 1);
+        assert_eq!(series.points[spike / 8].index as usize, spike / 8 * 8);
+        let c = &series.courses[tw];
+        assert_eq!((c.peak, c.peak_index), (1_000_000, spike));
+        // From 4,999 % 7 = 1 to 1,000,000 in one 5-second step.
+        assert_eq!(c.max_rise_per_snapshot, 999_999.0);
+        assert_eq!(c.max_rise_per_minute, 999_999.0 * 12.0);
+        assert_eq!(c.last, ((n - 1) % 7) as u64);
+        assert!(!c.always_rose);
+        assert!(series.all_timed);
+    }
+
+    #[test]
+    fn a_short_series_is_kept_as_is() {
+        let mut series = Series::new(Kind::Ss);
+        for (i, tw) in [3u64, 4, 9].into_iter().enumerate() {
+            let (s, k) = snap(i, if i == 1 { None } else { Some(i as i64) }, tw);
+            series.push(&s, &k);
+        }
+        series.finish();
+        assert_eq!(series.points.len(), 3);
+        assert_eq!(series.column(series.slot("TIME_WAIT").unwrap()), vec![3, 4, 9]);
+        assert!(!series.all_timed);
+        let c = &series.courses[series.slot("TIME_WAIT").unwrap()];
+        assert!(c.always_rose);
+        assert_eq!((c.first, c.last, c.max_rise_per_snapshot), (3, 9, 5.0));
+    }
+}
