@@ -570,8 +570,8 @@ mod tests {
             top_local_ports: vec![(443, 9), (65535, 1), (0, 1)],
             local_ports_distinct: 3,
             top_ct_src: vec![("192.0.2.9".into(), 2)],
-            from_counters: seed % 2 == 0,
-            by_direction: (seed % 3 == 0).then(|| Box::new([[seed; TcpState::COUNT]; 3])),
+            from_counters: seed.is_multiple_of(2),
+            by_direction: seed.is_multiple_of(3).then(|| Box::new([[seed; TcpState::COUNT]; 3])),
             detail: None,
         }
     }
@@ -612,6 +612,14 @@ mod tests {
         spool.seal();
         assert_eq!(spool.len(), n);
         assert!(spool.spill_error.is_none());
+        let on_disk = spool.blocks.iter().filter(|b| matches!(b, Block::File { .. })).count();
+        assert_eq!(
+            on_disk == spool.blocks.len(),
+            budget == 0,
+            "{on_disk} of {} blocks on disk",
+            spool.blocks.len()
+        );
+        assert!(budget > 0 || spool.blocks.len() > 1);
         let got: Vec<SnapshotSummary> = spool.iter(4).collect::<io::Result<_>>().unwrap();
         assert_eq!(got, want);
     }

@@ -248,3 +248,83 @@ fn report_memory_cap_keeps_totals_and_says_so() {
     let peer = md.lines().find(|l| l.starts_with("| 192.0.2.7 |")).expect("heaviest peer ranked");
     assert!(peer.contains("| 500 |"), "{peer}");
 }
+
+/// A 5-second `ss -tan` loop of `n` snapshots: two ESTABLISHED sockets,
+/// and TIME_WAIT sockets that count up and spike once.
+fn long_loop(n: usize, spike_at: usize, spike: usize) -> String {
+    let mut text = String::new();
+    let base = chrono::DateTime::from_timestamp(1_764_115_200, 0).unwrap();
+    for i in 0..n {
+        let t = base + chrono::Duration::seconds(5 * i as i64);
+        text.push_str(&t.format("%a %b %e %H:%M:%S UTC %Y\n").to_string());
+        text.push_str("State      Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n");
+        text.push_str("ESTAB      0      0      10.0.0.1:22         10.0.0.9:50000\n");
+        text.push_str("ESTAB      0      0      10.0.0.1:443        10.0.0.8:50001\n");
+        let tw = if i == spike_at { spike } else { i % 3 };
+        for j in 0..tw {
+            text.push_str(&format!(
+                "TIME-WAIT  0      0      10.0.0.1:443        10.0.0.{}:{}\n",
+                10 + j % 200,
+                40000 + j
+            ));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_long_loop_keeps_exact_courses_and_bounded_points() {
+    // More snapshots than a timeline keeps points: the points are merged,
+    // the course (peak, its snapshot and time, rises) stays exact.
+    let n = 5000;
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("web-7.log");
+    std::fs::write(&cap, long_loop(n, 3333, 250)).unwrap();
+    let out = dir.path().join("report");
+    run_report(&[cap.to_str().unwrap()], &out);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains(&format!("State course over {n} snapshots (rates per minute)")), "{md}");
+    let tw = md.lines().find(|l| l.starts_with("| TIME_WAIT")).expect("TIME_WAIT course row");
+    let cells: Vec<&str> = tw.split('|').map(str::trim).collect();
+    // state, first, last, peak, peak at, largest rise, trend
+    assert_eq!(&cells[1..6], ["TIME_WAIT", "0", &((n - 1) % 3).to_string(), "250", "#3333 04:37:45"], "{tw}");
+    // 250 − (3332 % 3 = 2) in 5 s = 2,976 per minute.
+    assert_eq!(cells[6], "+2976.0", "{tw}");
+    let svg = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .find(|s| s.contains("states over time"))
+        .expect("timeline chart");
+    assert!(svg.contains("each point the max of 4 snapshots"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let snaps = doc["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), n);
+    assert_eq!(snaps[3333]["states"]["TIME_WAIT"], 250);
+    assert_eq!(snaps[n - 1]["index"], n - 1);
+}
+
+#[test]
+fn snapshots_spooled_to_disk_read_back_the_same() {
+    // SOCKSCOPE_SPOOL_MEMORY=0 sends every block of finished snapshots to
+    // the temporary file; every output must be byte-for-byte the same.
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("web-7.log");
+    std::fs::write(&cap, long_loop(3000, 100, 40)).unwrap();
+    let run = |budget: Option<&str>, args: &[&str]| {
+        let mut c = sockscope();
+        if let Some(b) = budget {
+            c.env("SOCKSCOPE_SPOOL_MEMORY", b).env("TMPDIR", dir.path());
+        }
+        let o = c.arg("summary").args(args).arg(&cap).arg("samples").output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    for args in [&["--format", "json"][..], &["--format", "csv"], &[]] {
+        let (mem, disk) = (run(None, args), run(Some("0"), args));
+        assert!(mem.len() > 10_000, "{args:?}");
+        assert!(mem == disk, "{args:?}: outputs differ");
+    }
+}

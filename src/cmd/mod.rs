@@ -7,6 +7,14 @@ pub mod summary;
 use crate::cli::InputArgs;
 use crate::ingest::{IngestConfig, Ingested, discover, ingest};
 use crate::parse::timestamp::TzPolicy;
+use crate::spool::{MEMORY_BUDGET, Spill};
+
+/// `SOCKSCOPE_SPOOL_MEMORY` (bytes): how much of the finished snapshots
+/// stay in memory before the rest goes to a temporary file (in `TMPDIR`).
+/// `0` sends every block to the file.
+fn spool_memory() -> usize {
+    std::env::var("SOCKSCOPE_SPOOL_MEMORY").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MEMORY_BUDGET)
+}
 
 /// How a run ended, mapped to the exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +40,7 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
         strict: args.strict,
         keep,
         detail,
+        spill: std::sync::Arc::new(Spill::with_budget(spool_memory())),
         ..IngestConfig::default()
     };
     if let Some(n) = args.threads {

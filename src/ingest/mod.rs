@@ -186,7 +186,7 @@ struct Tables {
 
 /// Result of reading one input.
 enum One {
-    Table(SourceReport, Tables, Option<InputError>),
+    Table(SourceReport, Box<Tables>, Option<InputError>),
     Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
     CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
     Skipped(PathBuf),
@@ -386,7 +386,7 @@ fn ingest_table(
     stream: Box<dyn Read + Send>,
     cfg: &IngestConfig,
     fold_cfg: FoldCfg,
-) -> (SourceReport, Tables, Option<InputError>) {
+) -> (SourceReport, Box<Tables>, Option<InputError>) {
     let pool = BufPool::default();
     let mode: OnceLock<bool> = OnceLock::new();
     let mut m0 = merge::Merger::with_spill(0, cfg.keep, cfg.tz.as_ref(), cfg.strict, cfg.spill.clone());
@@ -505,7 +505,7 @@ fn ingest_table(
         spool: std::mem::replace(&mut m.spool, SourceSpool::new(cfg.spill.clone())),
         highlights: std::mem::take(&mut m.highlights),
     };
-    (rep, tables, err)
+    (rep, Box::new(tables), err)
 }
 
 /// How a companion-file line was taken.
