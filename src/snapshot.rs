@@ -1,8 +1,10 @@
 //! Finished snapshots: the bounded result of folding one snapshot.
 //!
 //! When a snapshot is complete its accumulators are reduced to the counts
-//! and the top-K lists that outputs use, so memory grows with the number of
-//! snapshots times K, never with the number of rows.
+//! and the top-K lists that outputs use — a few hundred bytes, never
+//! proportional to its rows — and the merger hands it to the spool
+//! (`spool.rs`); only the peak and the last snapshot of each capture stay
+//! in memory whole ([`Highlight`]).
 
 use chrono::{DateTime, FixedOffset};
 
@@ -36,7 +38,7 @@ pub struct KindSummary {
     /// Built from `ss -s`/sockstat kernel counters, not from socket rows.
     pub from_counters: bool,
     /// Connected sockets by direction × state (empty without detail).
-    /// Boxed: a long loop keeps one summary per snapshot, and most have none.
+    /// Boxed: most summaries have none.
     pub by_direction: Option<Box<[[u64; TcpState::COUNT]; 3]>>,
     /// The report's detail; kept only for the peak and the last snapshot
     /// of each source and tool.
@@ -96,7 +98,7 @@ impl Highlight {
 
 /// Reduces a complete segment. `name` resolves address ids.
 pub fn finalize(acc: &SegmentAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> Vec<KindSummary> {
-    // Exact capacity: a long loop keeps one of these per snapshot, and a
+    // Exact capacity: a highlight keeps one of these, and a
     // growing Vec would reserve room for four.
     let n = acc.kinds.iter().flatten().filter(|k| k.rows > 0).count().max(1);
     let mut out = Vec::with_capacity(n);

@@ -56,20 +56,23 @@ pub fn host_states(a: &Analysis<'_>) -> HostStates {
 pub fn state_to_follow(a: &Analysis<'_>) -> Option<&'static str> {
     let mut best: Option<(&'static str, u64)> = None;
     for v in main_views(a) {
-        // Each state's peak over the whole capture.
+        // Each state's peak over the whole capture, the earliest first (on
+        // equal counts the state that got there first wins, then
+        // lifecycle order).
         let sr = &v.series;
-        for (&n, c) in sr.names.iter().zip(sr.courses.iter().map(|c| c.peak)) {
-            {
-                if matches!(n, "ESTABLISHED" | "LISTEN") || c == 0 {
-                    continue;
-                }
-                let better = match best {
-                    None => true,
-                    Some((bn, bc)) => c > bc || (c == bc && n == "CLOSE_WAIT" && bn != "CLOSE_WAIT"),
-                };
-                if better {
-                    best = Some((n, c));
-                }
+        let mut peaks: Vec<(usize, &'static str, u64)> =
+            sr.names.iter().zip(&sr.courses).map(|(n, c)| (c.peak_index, *n, c.peak)).collect();
+        peaks.sort_by_key(|p| p.0);
+        for (_, n, c) in peaks {
+            if matches!(n, "ESTABLISHED" | "LISTEN") || c == 0 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bn, bc)) => c > bc || (c == bc && n == "CLOSE_WAIT" && bn != "CLOSE_WAIT"),
+            };
+            if better {
+                best = Some((n, c));
             }
         }
     }

@@ -92,11 +92,13 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
+        // One view per (source, tool) that has a highlight.
+        let limit = series::points_per_series(run.highlights.len());
         let mut series: BTreeMap<(usize, Kind), Series> = BTreeMap::new();
         for s in run.snapshots.iter() {
             let s = s?;
             for k in &s.kinds {
-                series.entry((s.source, k.kind)).or_insert_with(|| Series::new(k.kind)).push(&s, k);
+                series.entry((s.source, k.kind)).or_insert_with(|| Series::new(k.kind, limit)).push(&s, k);
             }
         }
         let mut views = Vec::with_capacity(series.len());

@@ -2,12 +2,13 @@
 //! from the spool and kept within a fixed size.
 //!
 //! A chart cannot show more points than it has pixels, and a capture loop
-//! can have a million snapshots, so the points are bounded: past
-//! [`MAX_POINTS`] neighbouring points are merged in pairs (each keeps the
-//! first snapshot's index and time and the *largest* count of each state,
-//! so a spike is never smoothed away). The courses — first, last, peak,
-//! largest rise, trend — are computed exactly on every snapshot as it
-//! passes, not from the merged points.
+//! can have a million snapshots (or a fleet a thousand loops), so the
+//! points are bounded: past a limit — [`MAX_POINTS`], less when the run has
+//! many captures, see [`points_per_series`] — neighbouring points are
+//! merged in pairs (each keeps the first snapshot's index and time and the
+//! *largest* count of each state, so a spike is never smoothed away). The
+//! courses — first, last, peak, largest rise, trend — are computed exactly
+//! on every snapshot as it passes, not from the merged points.
 
 use chrono::{DateTime, FixedOffset};
 
@@ -15,8 +16,19 @@ use super::states::LIFECYCLE;
 use crate::model::{CtState, Kind};
 use crate::snapshot::{KindSummary, SnapshotSummary};
 
-/// Points kept per series; beyond it, neighbours are merged in pairs.
-pub const MAX_POINTS: usize = 2048;
+/// Points kept per series at most; beyond it, neighbours are merged in
+/// pairs. About the width of a chart in pixels.
+pub const MAX_POINTS: usize = 1024;
+
+/// Points kept over all series of a run (~80 bytes each for sockets).
+pub const RUN_POINTS: usize = 1 << 19;
+
+/// The limit for each of `series` series: [`MAX_POINTS`], or an equal
+/// share of [`RUN_POINTS`] when the run has many captures (at least 64, an
+/// even number so that points merge in pairs).
+pub fn points_per_series(series: usize) -> usize {
+    (RUN_POINTS / series.max(1)).clamp(64, MAX_POINTS) & !1
+}
 
 /// One point: a snapshot, or `stride` consecutive snapshots merged.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,8 +64,11 @@ pub struct Series {
     /// State names, one per slot.
     pub names: &'static [&'static str],
     pub points: Vec<Point>,
-    /// `points.len() × names.len()` counts, row-major.
-    values: Vec<u64>,
+    /// `points.len() × names.len()` counts, row-major (a state's count in
+    /// one snapshot fits 32 bits; saturating if not).
+    values: Vec<u32>,
+    /// Points kept before neighbours are merged.
+    limit: usize,
     /// Snapshots per point (a power of two).
     pub stride: usize,
     pending: Option<(Point, Vec<u64>, usize)>,
@@ -99,12 +114,14 @@ fn slot_values(k: &KindSummary, out: &mut Vec<u64>) {
 }
 
 impl Series {
-    pub fn new(kind: Kind) -> Series {
+    /// A series that keeps at most `limit` points (even, ≥ 2).
+    pub fn new(kind: Kind, limit: usize) -> Series {
         let names: &'static [&'static str] = if kind == Kind::Conntrack { &CT_NAMES } else { &SOCKET_NAMES };
         Series {
             names,
             points: Vec::new(),
             values: Vec::new(),
+            limit: limit.max(2) & !1,
             stride: 1,
             pending: None,
             courses: vec![Course::default(); names.len()],
@@ -181,8 +198,8 @@ impl Series {
     fn flush(&mut self) {
         let Some((p, v, _)) = self.pending.take() else { return };
         self.points.push(p);
-        self.values.extend_from_slice(&v);
-        if self.points.len() == MAX_POINTS {
+        self.values.extend(v.iter().map(|x| u32::try_from(*x).unwrap_or(u32::MAX)));
+        if self.points.len() == self.limit {
             self.halve();
         }
     }
@@ -211,7 +228,7 @@ impl Series {
     /// The counts of slot `slot` at every point.
     pub fn column(&self, slot: usize) -> Vec<u64> {
         let w = self.names.len();
-        (0..self.points.len()).map(|i| self.values[i * w + slot]).collect()
+        (0..self.points.len()).map(|i| self.values[i * w + slot] as u64).collect()
     }
 
     /// The slot of a state name.
@@ -261,8 +278,8 @@ mod tests {
 
     #[test]
     fn merged_points_keep_spikes_and_courses_stay_exact() {
-        let mut series = Series::new(Kind::Ss);
-        let n = MAX_POINTS * 4 + 3;
+        let mut series = Series::new(Kind::Ss, 2048);
+        let n = 2048 * 4 + 3;
         let spike = 5000;
         for i in 0..n {
             let tw = if i == spike { 1_000_000 } else { (i % 7) as u64 };
@@ -290,8 +307,16 @@ mod tests {
     }
 
     #[test]
+    fn many_captures_share_the_run_budget() {
+        assert_eq!(points_per_series(1), MAX_POINTS);
+        assert_eq!(points_per_series(0), MAX_POINTS);
+        assert_eq!(points_per_series(1000), 524);
+        assert_eq!(points_per_series(100_000), 64);
+    }
+
+    #[test]
     fn a_short_series_is_kept_as_is() {
-        let mut series = Series::new(Kind::Ss);
+        let mut series = Series::new(Kind::Ss, MAX_POINTS);
         for (i, tw) in [3u64, 4, 9].into_iter().enumerate() {
             let (s, k) = snap(i, if i == 1 { None } else { Some(i as i64) }, tw);
             series.push(&s, &k);

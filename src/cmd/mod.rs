@@ -12,8 +12,14 @@ use crate::spool::{MEMORY_BUDGET, Spill};
 /// `SOCKSCOPE_SPOOL_MEMORY` (bytes): how much of the finished snapshots
 /// stay in memory before the rest goes to a temporary file (in `TMPDIR`).
 /// `0` sends every block to the file.
-fn spool_memory() -> usize {
-    std::env::var("SOCKSCOPE_SPOOL_MEMORY").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MEMORY_BUDGET)
+fn spool_memory() -> anyhow::Result<usize> {
+    match std::env::var("SOCKSCOPE_SPOOL_MEMORY") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("SOCKSCOPE_SPOOL_MEMORY={v:?}: expected a number of bytes")),
+        Err(_) => Ok(MEMORY_BUDGET),
+    }
 }
 
 /// How a run ended, mapped to the exit code by `main`.
@@ -40,7 +46,7 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
         strict: args.strict,
         keep,
         detail,
-        spill: std::sync::Arc::new(Spill::with_budget(spool_memory())),
+        spill: std::sync::Arc::new(Spill::with_budget(spool_memory()?)),
         ..IngestConfig::default()
     };
     if let Some(n) = args.threads {

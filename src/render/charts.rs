@@ -67,7 +67,8 @@ pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
     };
     let mut sub = subtitle(v);
     if tl.stride > 1 {
-        sub.push_str(&format!(" · each point the max of {} snapshots", tl.stride));
+        // Stacked maxima can come from different snapshots: say so.
+        sub.push_str(&format!(" · each point: each state's largest count in {} snapshots", tl.stride));
     }
     Some(Chart {
         title: format!("{} states over time", what(v)),

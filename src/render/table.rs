@@ -26,12 +26,21 @@ fn table() -> Table {
 }
 
 /// One snapshot row of a table.
+#[derive(Clone)]
 struct Row {
     /// Position in the group.
     n: usize,
+    index: usize,
+    time: Option<DateTime<FixedOffset>>,
+    total: u64,
+    /// Non-zero state counts.
+    states: Vec<(String, u64)>,
+}
+
+/// The last snapshot of a group, whose hotspots are printed.
+struct Last {
     snap: SnapshotSummary,
     kind: KindSummary,
-    states: BTreeMap<String, u64>,
     protocols: BTreeMap<String, u64>,
 }
 
@@ -44,6 +53,7 @@ struct Group {
     head: Vec<Row>,
     tail: VecDeque<Row>,
     peak: Option<Row>,
+    last: Option<Last>,
     first_time: Option<DateTime<FixedOffset>>,
     last_time: Option<DateTime<FixedOffset>>,
     /// State columns: those non-zero in any snapshot of the group.
@@ -54,25 +64,20 @@ struct Group {
 const EDGE: usize = 10;
 
 impl Group {
-    fn push(&mut self, row: Row) {
+    fn push(&mut self, row: Row, last: Last) {
         self.count += 1;
-        if let Some(t) = row.snap.time {
+        self.last = Some(last);
+        if let Some(t) = row.time {
             self.first_time.get_or_insert(t);
             self.last_time = Some(t);
         }
-        for (name, n) in &row.states {
-            if *n > 0 && !self.cols.contains(name) {
+        for (name, _) in &row.states {
+            if !self.cols.contains(name) {
                 self.cols.push(name.clone());
             }
         }
-        if self.peak.as_ref().is_none_or(|p| row.kind.total > p.kind.total) {
-            self.peak = Some(Row {
-                n: row.n,
-                snap: row.snap.clone(),
-                kind: row.kind.clone(),
-                states: row.states.clone(),
-                protocols: BTreeMap::new(),
-            });
+        if self.peak.as_ref().is_none_or(|p| row.total > p.total) {
+            self.peak = Some(row.clone());
         }
         if self.head.len() < MAX_ROWS {
             self.head.push(row);
@@ -100,10 +105,6 @@ impl Group {
         v.sort_by_key(|r| r.n);
         v
     }
-
-    fn last(&self) -> Option<&Row> {
-        self.tail.back().or(self.head.last())
-    }
 }
 
 /// Renders the summary as aligned text.
@@ -118,14 +119,19 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
         for (id, (s, k)) in snapshot_rows(batch).enumerate() {
             let id = id as u32;
             let g = groups.entry((s.source, k.kind as u8)).or_default();
-            let snap = SnapshotSummary { kinds: Vec::new(), ..s.clone() };
-            g.push(Row {
+            let row = Row {
                 n: g.count,
-                snap,
+                index: s.index,
+                time: s.time,
+                total: k.total,
+                states: states.remove(&id).unwrap_or_default().into_iter().filter(|x| x.1 > 0).collect(),
+            };
+            let last = Last {
+                snap: SnapshotSummary { kinds: Vec::new(), ..s.clone() },
                 kind: k.clone(),
-                states: states.remove(&id).unwrap_or_default(),
                 protocols: protocols.remove(&id).unwrap_or_default(),
-            });
+            };
+            g.push(row, last);
         }
         Ok(())
     })?;
@@ -133,7 +139,7 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
     let mut text = String::new();
     for ((src_idx, _), g) in &mut groups {
         let out = &mut text;
-        let Some(last) = g.last() else { continue };
+        let Some(last) = &g.last else { continue };
         let src = &run.sources[*src_idx];
         let kind = last.kind.kind;
         let span = match (g.first_time, g.last_time) {
@@ -170,14 +176,13 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
                 t.add_row(vec![format!("… {} snapshots", i - p - 1)]);
             }
             prev = Some(i);
-            let (s, k) = (&row.snap, &row.kind);
             let mut r = vec![
-                format!("{}{}", s.index, if i == peak && g.count > 1 { "*" } else { "" }),
-                s.time.map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_else(|| "-".into()),
-                k.total.to_string(),
+                format!("{}{}", row.index, if i == peak && g.count > 1 { "*" } else { "" }),
+                row.time.map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_else(|| "-".into()),
+                row.total.to_string(),
             ];
             for c in cols {
-                r.push(row.states.get(c).copied().unwrap_or(0).to_string());
+                r.push(row.states.iter().find(|x| x.0 == *c).map_or(0, |x| x.1).to_string());
             }
             t.add_row(r);
         }
@@ -193,7 +198,7 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
 
         // Hotspots of the last snapshot (its lists are already ranked:
         // count descending, then name).
-        let Some(last) = g.last() else { continue };
+        let Some(last) = &g.last else { continue };
         let (s, k) = (&last.snap, &last.kind);
         let protos: Vec<String> = last.protocols.iter().map(|(p, n)| format!("{p} {n}")).collect();
         if k.from_counters {

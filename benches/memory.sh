@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Peak memory (and wall time) of `summary --format json` and `report` on
+# large inputs: what memory grows with, measured (BENCHMARKS.md, "Memory").
+#
+#   benches/memory.sh             # 1 GB inputs, loops of 10,000 / 50,000 / 200,000 snapshots
+#   SIZE=300M benches/memory.sh
+#
+# Inputs come from benches/gen_capture.py (seed 42) into target/bench/ and
+# are shared with benches/compare.sh. Each figure is one run with a warm page
+# cache; peak RSS from GNU time. SOCKSCOPE_SPOOL_MEMORY=0 rows send every
+# finished snapshot to the temporary file, which shows what is left in memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE=${SIZE:-1G}
+DATA=${DATA:-target/bench}
+mkdir -p "$DATA"
+[ -x /usr/bin/time ] || { echo "memory.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
+
+cargo build --release --quiet
+BIN=target/release/sockscope
+
+gen() { # format file [extra args]
+  local fmt=$1 out=$2; shift 2
+  if [ ! -s "$out" ]; then
+    echo "== generating $out" >&2
+    python3 benches/gen_capture.py "$fmt" --size "$SIZE" --seed 42 -o "$out" "$@" >&2
+  fi
+}
+
+gen netstat "$DATA/netstat-an.txt"
+gen netstat "$DATA/netstat-an-internal.txt" --clients 3000
+gen ss "$DATA/ss-tan.txt"
+gen ss-i "$DATA/ss-tanpi.txt"
+gen conntrack "$DATA/conntrack.txt"
+gen ss-loop "$DATA/ss-loop.log" --snapshots 10000
+gen ss-loop "$DATA/ss-loop-50k.log" --snapshots 50000
+gen ss-loop "$DATA/ss-loop-200k.log" --snapshots 200000
+gen netstat "$DATA/netstat-an-400k.txt" --clients 400000
+
+run() { # label file [env]
+  local label=$1 file=$2 envs=${3:-}
+  local out s r
+  out=$(mktemp -d)
+  cat "$file" >/dev/null   # warm the page cache: time the tool, not the disk
+  s=$(/usr/bin/time -f "%e s, %M" env $envs "$BIN" summary --format json "$file" 2>&1 >/dev/null | tail -1)
+  r=$(/usr/bin/time -f "%e s, %M" env $envs "$BIN" report "$file" -o "$out/r" 2>&1 >/dev/null | tail -1)
+  rm -rf "$out"
+  local mb
+  mb=$(du -m "$file" | cut -f1)
+  printf '| %s, %s MB | %s MiB | %s MiB |\n' "$label" "$mb" \
+    "$(awk -F', ' '{printf "%s, %d", $1, $2/1024}' <<<"$s")" \
+    "$(awk -F', ' '{printf "%s, %d", $1, $2/1024}' <<<"$r")"
+}
+
+{
+  echo "| input | \`summary --format json\` | \`report\` |"
+  echo "|---|---|---|"
+  run "netstat -an, 100,000 clients" "$DATA/netstat-an.txt"
+  run "netstat -an, 3,000 peers" "$DATA/netstat-an-internal.txt"
+  run "ss -tan" "$DATA/ss-tan.txt"
+  run "ss -tanpi" "$DATA/ss-tanpi.txt"
+  run "conntrack -L -o extended" "$DATA/conntrack.txt"
+  run "netstat -an, 400,000 clients" "$DATA/netstat-an-400k.txt"
+  run "\`date; ss -tan\` loop, 10,000 snapshots" "$DATA/ss-loop.log"
+  run "\`date; ss -tan\` loop, 50,000 snapshots" "$DATA/ss-loop-50k.log"
+  run "\`date; ss -tan\` loop, 200,000 snapshots" "$DATA/ss-loop-200k.log"
+  run "same, SOCKSCOPE_SPOOL_MEMORY=0" "$DATA/ss-loop-200k.log" "SOCKSCOPE_SPOOL_MEMORY=0"
+} | tee "$DATA/memory.md"
