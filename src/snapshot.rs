@@ -96,8 +96,16 @@ impl Highlight {
     }
 }
 
-/// Reduces a complete segment. `name` resolves address ids.
-pub fn finalize(acc: &SegmentAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> Vec<KindSummary> {
+/// Reduces a complete segment. `name` resolves address ids; the report's
+/// detail is reduced for the tools `detail` names (it is large and slow to
+/// rank, and only the peak and the last snapshot keep it).
+pub fn finalize(
+    acc: &SegmentAcc,
+    names: &dyn Names,
+    keep: usize,
+    range: (u16, u16),
+    detail: &dyn Fn(Kind) -> bool,
+) -> Vec<KindSummary> {
     // Exact capacity: a highlight keeps one of these, and a
     // growing Vec would reserve room for four.
     let n = acc.kinds.iter().flatten().filter(|k| k.rows > 0).count().max(1);
@@ -107,7 +115,7 @@ pub fn finalize(acc: &SegmentAcc, names: &dyn Names, keep: usize, range: (u16, u
         if k.rows == 0 {
             continue;
         }
-        out.push(finalize_kind(kind, k, names, keep, range));
+        out.push(finalize_kind(kind, k, names, keep, range, detail(kind)));
     }
     if out.is_empty()
         && let Some(c) = &acc.sockstat
@@ -146,7 +154,14 @@ fn counters_kind(c: &Sockstat) -> KindSummary {
     }
 }
 
-fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range: (u16, u16)) -> KindSummary {
+fn finalize_kind(
+    kind: Kind,
+    k: &KindAcc,
+    names: &dyn Names,
+    keep: usize,
+    range: (u16, u16),
+    with_detail: bool,
+) -> KindSummary {
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let mut remote = k.remote_counts();
     let top_remote = top_by(&mut remote, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
@@ -176,7 +191,11 @@ fn finalize_kind(kind: Kind, k: &KindAcc, names: &dyn Names, keep: usize, range:
         top_ct_src,
         from_counters: false,
         by_direction: None,
-        detail: k.detail.as_deref().map(|d| Box::new(finalize_detail(d, names, keep.max(20), range))),
+        detail: k
+            .detail
+            .as_deref()
+            .filter(|_| with_detail)
+            .map(|d| Box::new(finalize_detail(d, names, keep.max(20), range))),
     }
     .with_direction()
 }

@@ -297,6 +297,9 @@ fn a_long_loop_keeps_exact_courses_and_bounded_points() {
         .map(|p| std::fs::read_to_string(p).unwrap())
         .find(|s| s.contains("states over time"))
         .expect("timeline chart");
+    // The peak's detail was kept (it sits in the middle of a chunk).
+    assert!(md.contains("**Top local service ports — peak snapshot 3333**"), "{md}");
+    assert!(md.contains("| 443 | not listening | 251 | 1 | 250 |"), "{md}");
     // 5,000 snapshots in at most 1,024 points: merged at 1,024, 2,048 and
     // 4,096 snapshots.
     assert!(svg.contains("largest count in 8 snapshots"), "{svg}");

@@ -374,16 +374,21 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     // Reduce the segments that are certainly complete snapshots: not at an
     // edge of the chunk, and started by a definite boundary.
     let last = done.len() - 1;
+    let complete =
+        |i: usize, c: &Cur| i > 0 && i < last && matches!(c.start, SegStart::Time(_) | SegStart::Header);
+    let need = detail_needed(&done, complete);
     let segments = done
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let definite = matches!(c.start, SegStart::Time(_) | SegStart::Header);
-            if i > 0 && i < last && definite {
+            if complete(i, &c) {
+                let need = need[i];
                 Segment::Done {
                     start: c.start,
                     first_line: c.first_line,
-                    kinds: finalize(&c.acc, &interner, cfg.keep, (cfg.fold.eph_lo, cfg.fold.eph_hi)),
+                    kinds: finalize(&c.acc, &interner, cfg.keep, (cfg.fold.eph_lo, cfg.fold.eph_hi), &|k| {
+                        need[k as usize]
+                    }),
                     sockstat: c.acc.sockstat,
                     ct_trailer: c.acc.ct_trailer,
                     has_content: c.acc.has_content(),
@@ -409,6 +414,37 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     }
 }
 
+/// Which tools of which complete segments need their detail reduced. The
+/// merger keeps the detail of each tool's peak (the first snapshot with the
+/// most rows) and last snapshot only. Only a snapshot with more rows than
+/// every complete one before it in the chunk can be the peak, and only the
+/// chunk's last one with a tool can be that tool's last: the others'
+/// detail would be thrown away, so it is never ranked.
+fn detail_needed(done: &[Cur], complete: impl Fn(usize, &Cur) -> bool) -> Vec<[bool; Kind::COUNT]> {
+    let mut need = vec![[false; Kind::COUNT]; done.len()];
+    let mut max = [None::<u64>; Kind::COUNT];
+    let mut last_with = [None::<usize>; Kind::COUNT];
+    for (i, c) in done.iter().enumerate().filter(|(i, c)| complete(*i, c)) {
+        for kind in Kind::ALL {
+            let k = kind as usize;
+            let Some(acc) = c.acc.kinds[k].as_deref().filter(|a| a.rows > 0 && a.detail.is_some()) else {
+                continue;
+            };
+            if max[k].is_none_or(|m| acc.rows > m) {
+                need[i][k] = true;
+                max[k] = Some(acc.rows);
+            }
+            last_with[k] = Some(i);
+        }
+    }
+    for (k, i) in last_with.iter().enumerate() {
+        if let Some(i) = i {
+            need[*i][k] = true;
+        }
+    }
+    need
+}
+
 /// True if any of the first lines of `data` is a timestamp marker: then
 /// the capture is a timestamped loop and only timestamps cut snapshots.
 pub fn has_timestamps(data: &[u8]) -> bool {
@@ -418,6 +454,43 @@ pub fn has_timestamps(data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detail_is_reduced_only_where_a_peak_or_a_last_can_be() {
+        // Rows per snapshot; the chunk's first and last segments stay open.
+        let sizes = [4usize, 1, 3, 6, 2, 6, 7, 5, 1, 2];
+        let mut text = String::new();
+        for (i, n) in sizes.iter().enumerate() {
+            text.push_str(&format!("Tue Mar  5 10:00:{i:02} UTC 2024\n"));
+            text.push_str("State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n");
+            for j in 0..*n {
+                text.push_str(&format!("ESTAB  0      0      10.0.0.1:22        10.0.1.{j}:5000{j}\n"));
+            }
+        }
+        let fold = crate::fold::FoldCfg { detail: true, ..Default::default() };
+        let out = process_chunk(
+            0,
+            text.as_bytes(),
+            &WorkerCfg { forced: None, timestamp_mode: true, keep: 5, fold },
+        );
+        let done: Vec<(u64, bool)> = out
+            .segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Done { kinds, .. } => kinds.first().map(|k| (k.total, k.detail.is_some())),
+                Segment::Open { .. } => None,
+            })
+            .collect();
+        assert!(done.len() >= 7, "{done:?}");
+        let mut max = 0;
+        for (i, (total, detail)) in done.iter().enumerate() {
+            let prefix_max = *total > max;
+            max = max.max(*total);
+            assert_eq!(*detail, prefix_max || i == done.len() - 1, "snapshot {i} of {done:?}");
+        }
+        // Some were skipped: 6 after 6, and those below the running max.
+        assert!(done.iter().any(|d| !d.1));
+    }
 
     #[test]
     fn interleaved_trailer_is_moved_out_of_the_row() {

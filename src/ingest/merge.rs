@@ -223,7 +223,9 @@ impl<'a> Merger<'a> {
         if let Some(n) = o.acc.ct_trailer {
             *self.ct_trailer_total.get_or_insert(0) += n;
         }
-        let kinds = finalize(&o.acc, &self.interner, self.keep, self.range);
+        // A snapshot that spans chunks: rare enough to always reduce its
+        // detail.
+        let kinds = finalize(&o.acc, &self.interner, self.keep, self.range, &|_| true);
         let has_content = o.acc.has_content();
         self.push_snapshot(o.time, o.first_line, kinds, o.acc.sockstat, has_content);
     }
