@@ -47,7 +47,7 @@ run() { # label file [env]
   r=$(/usr/bin/time -f "%e s, %M" env $envs "$BIN" report "$file" -o "$out/r" 2>&1 >/dev/null | tail -1)
   rm -rf "$out"
   local mb
-  mb=$(du -m "$file" | cut -f1)
+  mb=$(( $(stat -c %s "$file") / 1000000 ))
   printf '| %s, %s MB | %s MiB | %s MiB |\n' "$label" "$mb" \
     "$(awk -F', ' '{printf "%s, %d", $1, $2/1024}' <<<"$s")" \
     "$(awk -F', ' '{printf "%s, %d", $1, $2/1024}' <<<"$r")"
