@@ -265,7 +265,7 @@ fn source_section(
         featured,
         summary_line: format!(
             "{} snapshot{}; last: {} {} at snapshot {}.",
-            v.count,
+            thousands(v.count as u64),
             if v.count == 1 { "" } else { "s" },
             thousands(lk.total),
             if v.kind == Kind::Conntrack {
@@ -302,7 +302,7 @@ fn source_section(
     if v.count > 1 {
         let tl = analysis::timeline::timeline(v);
         let mut t = TableOut::new(
-            format!("State course over {} snapshots (rates {})", v.count, tl.rate_unit),
+            format!("State course over {} snapshots (rates {})", thousands(v.count as u64), tl.rate_unit),
             ["state", "first", "last", "peak", "peak at", "largest rise", "trend"].map(String::from).to_vec(),
             1,
         );
