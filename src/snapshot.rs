@@ -128,30 +128,14 @@ pub fn finalize(
 /// An `ss -s` snapshot: the kernel's own counts stand in for rows. `total`
 /// is every socket (`Total:`), the TCP states are the ones `ss -s` names.
 fn counters_kind(c: &Sockstat) -> KindSummary {
-    let mut states = [0u64; TcpState::COUNT];
-    states[TcpState::Established as usize] = c.estab.unwrap_or(0);
-    states[TcpState::TimeWait as usize] = c.timewait.unwrap_or(0);
-    states[TcpState::SynRecv as usize] = c.synrecv.unwrap_or(0);
-    let mut protos = [0u64; Proto::COUNT];
-    protos[Proto::Tcp as usize] = c.tcp_total.or(c.tcp_inuse).unwrap_or(0);
-    KindSummary {
-        kind: Kind::Ss,
-        total: c.total.unwrap_or(0),
-        states,
-        ct_states: [0; CtState::COUNT],
-        protos,
-        families: [0; 3],
-        ct_flags: [0; 3],
-        truncated_addrs: 0,
-        top_remote: Vec::new(),
-        remote_distinct: 0,
-        top_local_ports: Vec::new(),
-        local_ports_distinct: 0,
-        top_ct_src: Vec::new(),
-        from_counters: true,
-        by_direction: None,
-        detail: None,
-    }
+    let mut k = KindSummary::empty(Kind::Ss);
+    k.states[TcpState::Established as usize] = c.estab.unwrap_or(0);
+    k.states[TcpState::TimeWait as usize] = c.timewait.unwrap_or(0);
+    k.states[TcpState::SynRecv as usize] = c.synrecv.unwrap_or(0);
+    k.protos[Proto::Tcp as usize] = c.tcp_total.or(c.tcp_inuse).unwrap_or(0);
+    k.total = c.total.unwrap_or(0);
+    k.from_counters = true;
+    k
 }
 
 fn finalize_kind(
@@ -201,6 +185,28 @@ fn finalize_kind(
 }
 
 impl KindSummary {
+    /// A summary of `kind` with nothing counted.
+    pub fn empty(kind: Kind) -> KindSummary {
+        KindSummary {
+            kind,
+            total: 0,
+            states: [0; TcpState::COUNT],
+            ct_states: [0; CtState::COUNT],
+            protos: [0; Proto::COUNT],
+            families: [0; 3],
+            ct_flags: [0; 3],
+            truncated_addrs: 0,
+            top_remote: Vec::new(),
+            remote_distinct: 0,
+            top_local_ports: Vec::new(),
+            local_ports_distinct: 0,
+            top_ct_src: Vec::new(),
+            from_counters: false,
+            by_direction: None,
+            detail: None,
+        }
+    }
+
     fn with_direction(mut self) -> Self {
         self.by_direction = self.detail.as_ref().map(|d| Box::new(d.by_direction));
         self

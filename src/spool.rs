@@ -291,21 +291,6 @@ fn resolution_code(r: Option<Resolution>) -> u64 {
     }
 }
 
-fn sockstat_fields(s: &Sockstat) -> [Option<u64>; 10] {
-    [
-        s.total,
-        s.tcp_total,
-        s.estab,
-        s.closed,
-        s.orphaned,
-        s.synrecv,
-        s.timewait,
-        s.tcp_inuse,
-        s.tcp_alloc,
-        s.tcp_mem_pages,
-    ]
-}
-
 /// Appends one snapshot's record.
 pub fn encode_snapshot(s: &SnapshotSummary, out: &mut Vec<u8>) {
     put(out, s.index as u64);
@@ -320,10 +305,10 @@ pub fn encode_snapshot(s: &SnapshotSummary, out: &mut Vec<u8>) {
     }
     put(out, resolution_code(s.time_resolution));
     put(out, s.first_line);
-    match &s.sockstat {
+    match s.sockstat {
         None => put(out, 0),
-        Some(c) => {
-            let f = sockstat_fields(c);
+        Some(mut c) => {
+            let f = c.fields_mut().map(|v| *v);
             // Bit 10 marks "present" so an all-`None` sockstat survives.
             let mask =
                 f.iter().enumerate().fold(1u64 << 10, |m, (i, v)| if v.is_some() { m | 1 << i } else { m });
@@ -460,36 +445,13 @@ fn decode_snapshot(r: &mut Reader<'_>, source: usize) -> io::Result<SnapshotSumm
     let sockstat = match r.small((1 << 11) - 1)? {
         0 => None,
         mask => {
-            let mut f = [None; 10];
-            for (i, slot) in f.iter_mut().enumerate() {
+            let mut c = Sockstat::default();
+            for (i, slot) in c.fields_mut().into_iter().enumerate() {
                 if mask & 1 << i != 0 {
                     *slot = Some(r.get()?);
                 }
             }
-            let [
-                total,
-                tcp_total,
-                estab,
-                closed,
-                orphaned,
-                synrecv,
-                timewait,
-                tcp_inuse,
-                tcp_alloc,
-                tcp_mem_pages,
-            ] = f;
-            Some(Sockstat {
-                total,
-                tcp_total,
-                estab,
-                closed,
-                orphaned,
-                synrecv,
-                timewait,
-                tcp_inuse,
-                tcp_alloc,
-                tcp_mem_pages,
-            })
+            Some(c)
         }
     };
     let n = r.small(Kind::COUNT as u64 + 1)? as usize;

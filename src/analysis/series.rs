@@ -246,24 +246,9 @@ mod tests {
         let mut states = [0u64; TcpState::COUNT];
         states[TcpState::TimeWait as usize] = tw;
         states[TcpState::Established as usize] = 5;
-        let k = KindSummary {
-            kind: Kind::Ss,
-            total: tw + 5,
-            states,
-            ct_states: [0; CtState::COUNT],
-            protos: [0; crate::model::Proto::COUNT],
-            families: [0; 3],
-            ct_flags: [0; 3],
-            truncated_addrs: 0,
-            top_remote: Vec::new(),
-            remote_distinct: 0,
-            top_local_ports: Vec::new(),
-            local_ports_distinct: 0,
-            top_ct_src: Vec::new(),
-            from_counters: false,
-            by_direction: None,
-            detail: None,
-        };
+        let mut k = KindSummary::empty(Kind::Ss);
+        k.total = tw + 5;
+        k.states = states;
         let s = SnapshotSummary {
             source: 0,
             index,

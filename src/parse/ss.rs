@@ -308,6 +308,22 @@ pub struct Sockstat {
 }
 
 impl Sockstat {
+    /// Every counter, in declaration order (for compact encodings).
+    pub fn fields_mut(&mut self) -> [&mut Option<u64>; 10] {
+        [
+            &mut self.total,
+            &mut self.tcp_total,
+            &mut self.estab,
+            &mut self.closed,
+            &mut self.orphaned,
+            &mut self.synrecv,
+            &mut self.timewait,
+            &mut self.tcp_inuse,
+            &mut self.tcp_alloc,
+            &mut self.tcp_mem_pages,
+        ]
+    }
+
     /// Keeps values already set, fills the rest from `o`.
     pub fn merge(&mut self, o: &Sockstat) {
         macro_rules! m { ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = o.$f; } )* } }
