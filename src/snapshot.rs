@@ -9,7 +9,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use crate::detail::{SnapshotDetail, finalize_detail};
-use crate::fold::{KindAcc, Names, SegmentAcc};
+use crate::fold::{DetailAcc, KindAcc, Names, SegmentAcc};
 use crate::model::{CtState, Kind, Proto, TcpState};
 use crate::parse::ss::Sockstat;
 use crate::parse::timestamp::Resolution;
@@ -175,13 +175,43 @@ fn finalize_kind(
         top_ct_src,
         from_counters: false,
         by_direction: None,
-        detail: k
-            .detail
-            .as_deref()
-            .filter(|_| with_detail)
-            .map(|d| Box::new(finalize_detail(d, names, keep.max(20), range))),
+        detail: k.detail.as_deref().filter(|_| with_detail).map(|d| reduce_detail(d, names, keep, range)),
     }
     .with_direction()
+}
+
+/// What travels beside a snapshot's encoded summaries: rows per tool
+/// (`None`: not in the snapshot), cut addresses, and each tool's detail.
+#[derive(Debug, Default)]
+pub struct Beside {
+    pub totals: [Option<u64>; Kind::COUNT],
+    pub truncated_addrs: u64,
+    pub details: [Option<Box<SnapshotDetail>>; Kind::COUNT],
+}
+
+impl Beside {
+    /// Takes the details off `kinds` (they are not encoded).
+    pub fn take_from(kinds: &mut [KindSummary]) -> Beside {
+        let mut b = Beside::default();
+        for ks in kinds {
+            let k = ks.kind as usize;
+            b.totals[k] = Some(ks.total);
+            b.truncated_addrs += ks.truncated_addrs;
+            b.details[k] = ks.detail.take();
+        }
+        b
+    }
+}
+
+/// Reduces the report's detail of one tool's snapshot (its rankings are
+/// at least 20 long, whatever `keep`).
+pub fn reduce_detail(
+    d: &DetailAcc,
+    names: &dyn Names,
+    keep: usize,
+    range: (u16, u16),
+) -> Box<SnapshotDetail> {
+    Box::new(finalize_detail(d, names, keep.max(20), range))
 }
 
 impl KindSummary {
@@ -208,8 +238,16 @@ impl KindSummary {
     }
 
     fn with_direction(mut self) -> Self {
-        self.by_direction = self.detail.as_ref().map(|d| Box::new(d.by_direction));
+        let d = self.detail.take();
+        self.attach_detail(d);
         self
+    }
+
+    /// Gives the summary its detail (reduced separately, or taken off to
+    /// travel apart from the encoded summary).
+    pub fn attach_detail(&mut self, d: Option<Box<SnapshotDetail>>) {
+        self.by_direction = d.as_ref().map(|d| Box::new(d.by_direction));
+        self.detail = d;
     }
 }
 

@@ -123,12 +123,21 @@ impl SourceSpool {
 
     /// Appends a snapshot (its `detail` is not kept).
     pub fn push(&mut self, s: &SnapshotSummary) {
+        let mut body = Vec::new();
+        encode_body(s.sockstat, &s.kinds, &mut body);
+        self.push_encoded(s, &body);
+    }
+
+    /// Appends a snapshot whose `sockstat` and `kinds` are given encoded by
+    /// [`encode_body`] (`s.sockstat` and `s.kinds` are ignored).
+    pub fn push_encoded(&mut self, s: &SnapshotSummary, body: &[u8]) {
         if self.open.capacity() == 0 {
             // One allocation per block: a growing Vec would hold up to
             // twice the block in memory.
             self.open.reserve_exact(BLOCK + (16 << 10));
         }
-        encode_snapshot(s, &mut self.open);
+        encode_header(s, &mut self.open);
+        self.open.extend_from_slice(body);
         self.len += 1;
         if self.open.len() >= BLOCK {
             self.seal();
@@ -293,6 +302,12 @@ fn resolution_code(r: Option<Resolution>) -> u64 {
 
 /// Appends one snapshot's record.
 pub fn encode_snapshot(s: &SnapshotSummary, out: &mut Vec<u8>) {
+    encode_header(s, out);
+    encode_body(s.sockstat, &s.kinds, out);
+}
+
+/// The snapshot's own fields (not `kinds`, `sockstat`, `source`).
+fn encode_header(s: &SnapshotSummary, out: &mut Vec<u8>) {
     put(out, s.index as u64);
     match s.time {
         None => put(out, 0),
@@ -305,7 +320,13 @@ pub fn encode_snapshot(s: &SnapshotSummary, out: &mut Vec<u8>) {
     }
     put(out, resolution_code(s.time_resolution));
     put(out, s.first_line);
-    match s.sockstat {
+}
+
+/// A snapshot's counters and tools' summaries (without detail): what a
+/// chunk worker produces for each complete snapshot, so that the merger
+/// can spool it without decoding it.
+pub fn encode_body(sockstat: Option<Sockstat>, kinds: &[KindSummary], out: &mut Vec<u8>) {
+    match sockstat {
         None => put(out, 0),
         Some(mut c) => {
             let f = c.fields_mut().map(|v| *v);
@@ -318,8 +339,8 @@ pub fn encode_snapshot(s: &SnapshotSummary, out: &mut Vec<u8>) {
             }
         }
     }
-    put(out, s.kinds.len() as u64);
-    for k in &s.kinds {
+    put(out, kinds.len() as u64);
+    for k in kinds {
         encode_kind(k, out);
     }
 }
@@ -442,6 +463,21 @@ fn decode_snapshot(r: &mut Reader<'_>, source: usize) -> io::Result<SnapshotSumm
         _ => Some(Resolution::Ambiguous),
     };
     let first_line = r.get()?;
+    let (sockstat, kinds) = read_body(r)?;
+    Ok(SnapshotSummary { source, index, time, time_resolution, first_line, kinds, sockstat })
+}
+
+/// Reads what [`encode_body`] wrote.
+pub fn decode_body(body: &[u8]) -> io::Result<(Option<Sockstat>, Vec<KindSummary>)> {
+    let mut r = Reader { data: body, pos: 0 };
+    let out = read_body(&mut r)?;
+    if r.pos != body.len() {
+        return Err(corrupt());
+    }
+    Ok(out)
+}
+
+fn read_body(r: &mut Reader<'_>) -> io::Result<(Option<Sockstat>, Vec<KindSummary>)> {
     let sockstat = match r.small((1 << 11) - 1)? {
         0 => None,
         mask => {
@@ -459,7 +495,7 @@ fn decode_snapshot(r: &mut Reader<'_>, source: usize) -> io::Result<SnapshotSumm
     for _ in 0..n {
         kinds.push(decode_kind(r)?);
     }
-    Ok(SnapshotSummary { source, index, time, time_resolution, first_line, kinds, sockstat })
+    Ok((sockstat, kinds))
 }
 
 fn decode_kind(r: &mut Reader<'_>) -> io::Result<KindSummary> {

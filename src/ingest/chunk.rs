@@ -10,11 +10,12 @@
 //!   a netstat UNIX or other ignored section opened in an earlier chunk
 //!   (`deferred`).
 
-use crate::fold::{ChunkInterner, SegmentAcc};
+use crate::fold::{ChunkInterner, DetailAcc, Names, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::timestamp::RawTime;
 use crate::parse::{Line, LineState, RejectReason, Section, Structure, TableFormat, classify};
-use crate::snapshot::{KindSummary, finalize};
+use crate::snapshot::{Beside, finalize, reduce_detail};
+use crate::spool::encode_body;
 
 use super::read::lines;
 
@@ -102,16 +103,25 @@ pub enum SegStart {
 pub enum Segment {
     /// Still open at an edge of the chunk (or of uncertain start):
     /// accumulators with chunk-local address ids.
-    Open { start: SegStart, first_line: u64, acc: SegmentAcc, has_rows: bool },
-    /// A complete snapshot inside the chunk, already reduced.
-    Done {
-        start: SegStart,
-        first_line: u64,
-        kinds: Vec<KindSummary>,
-        sockstat: Option<crate::parse::ss::Sockstat>,
-        ct_trailer: Option<u64>,
-        has_content: bool,
-    },
+    Open { start: SegStart, first_line: u64, acc: Box<SegmentAcc>, has_rows: bool },
+    /// A complete snapshot inside the chunk, already reduced and encoded
+    /// (a chunk of tiny snapshots holds 100,000 of them: each costs ~150
+    /// bytes here, not the kilobyte of its accumulators or summaries).
+    Done(Box<Done>),
+}
+
+/// A complete snapshot of a chunk.
+pub struct Done {
+    pub start: SegStart,
+    pub first_line: u64,
+    /// Its counters and tools' summaries, `spool::encode_body`, at this
+    /// range of [`ChunkOut::bodies`].
+    pub body: std::ops::Range<usize>,
+    /// Rows per tool, and the report's detail where the snapshot can be
+    /// the peak or the last (see [`Closer`]).
+    pub beside: Beside,
+    pub ct_trailer: Option<u64>,
+    pub has_content: bool,
 }
 
 /// Everything a worker reports for one chunk.
@@ -125,6 +135,8 @@ pub struct ChunkOut {
     /// Section at the end, if the chunk saw any title.
     pub end_section: Option<Section>,
     pub segments: Vec<Segment>,
+    /// The encoded bodies of the `Done` segments.
+    pub bodies: Vec<u8>,
     /// Chunk-local address table.
     pub names: Vec<Box<[u8]>>,
     pub kinds_seen: [u64; Kind::COUNT],
@@ -236,7 +248,7 @@ pub fn repair_interleaved_trailers(data: &[u8]) -> Option<Vec<u8>> {
 fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     let mut st = LineState::new(cfg.forced);
     let mut interner = ChunkInterner::default();
-    let mut done: Vec<Cur> = Vec::new();
+    let mut closer = Closer::new(cfg);
     let mut cur = Cur::new(SegStart::ChunkStart, 1);
     let mut counts = LineCounts::default();
     let mut rejects = RejectLog::default();
@@ -291,7 +303,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 // stderr, so it may come before, inside or after the rows).
                 if cur.ct_boundary && !cfg.timestamp_mode && cur.has_rows {
                     let prev = std::mem::replace(&mut cur, Cur::new(SegStart::Header, lineno));
-                    done.push(prev);
+                    closer.close(prev, &interner);
                 }
                 cur.has_rows = true;
                 cur.ct_rows += 1;
@@ -307,14 +319,14 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                     // merger knows.
                     let start = if cur.acc.sockstat.is_some() {
                         Some(SegStart::Header)
-                    } else if cur.start == SegStart::ChunkStart && done.is_empty() {
+                    } else if cur.start == SegStart::ChunkStart && closer.is_empty() {
                         Some(SegStart::MaybeSockstat)
                     } else {
                         None
                     };
                     if let Some(start) = start {
                         let prev = std::mem::replace(&mut cur, Cur::new(start, lineno));
-                        done.push(prev);
+                        closer.close(prev, &interner);
                     }
                 }
                 cur.acc.sockstat.get_or_insert_with(Default::default).merge(&c);
@@ -334,7 +346,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                     Structure::TableHeader(_) if !cfg.timestamp_mode => {
                         if cur.has_rows {
                             split = Some(SegStart::Header);
-                        } else if cur.start == SegStart::ChunkStart && done.is_empty() {
+                        } else if cur.start == SegStart::ChunkStart && closer.is_empty() {
                             split = Some(SegStart::MaybeHeader);
                         }
                     }
@@ -366,38 +378,11 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
         }
         if let Some(start) = split {
             let prev = std::mem::replace(&mut cur, Cur::new(start, lineno));
-            done.push(prev);
+            closer.close(prev, &interner);
         }
     }
-    done.push(cur);
+    let (segments, bodies) = closer.finish(cur, &interner);
 
-    // Reduce the segments that are certainly complete snapshots: not at an
-    // edge of the chunk, and started by a definite boundary.
-    let last = done.len() - 1;
-    let complete =
-        |i: usize, c: &Cur| i > 0 && i < last && matches!(c.start, SegStart::Time(_) | SegStart::Header);
-    let need = detail_needed(&done, complete);
-    let segments = done
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if complete(i, &c) {
-                let need = need[i];
-                Segment::Done {
-                    start: c.start,
-                    first_line: c.first_line,
-                    kinds: finalize(&c.acc, &interner, cfg.keep, (cfg.fold.eph_lo, cfg.fold.eph_hi), &|k| {
-                        need[k as usize]
-                    }),
-                    sockstat: c.acc.sockstat,
-                    ct_trailer: c.acc.ct_trailer,
-                    has_content: c.acc.has_content(),
-                }
-            } else {
-                Segment::Open { start: c.start, first_line: c.first_line, acc: c.acc, has_rows: c.has_rows }
-            }
-        })
-        .collect();
     let names = interner.names.iter().map(|n| Box::<[u8]>::from(*n)).collect();
     ChunkOut {
         index,
@@ -406,6 +391,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
         deferred,
         end_section: title_seen.then_some(st.section),
         segments,
+        bodies,
         names,
         kinds_seen,
         sockstat_lines,
@@ -414,35 +400,114 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     }
 }
 
-/// Which tools of which complete segments need their detail reduced. The
-/// merger keeps the detail of each tool's peak (the first snapshot with the
-/// most rows) and last snapshot only. Only a snapshot with more rows than
-/// every complete one before it in the chunk can be the peak, and only the
-/// chunk's last one with a tool can be that tool's last: the others'
-/// detail would be thrown away, so it is never ranked.
-fn detail_needed(done: &[Cur], complete: impl Fn(usize, &Cur) -> bool) -> Vec<[bool; Kind::COUNT]> {
-    let mut need = vec![[false; Kind::COUNT]; done.len()];
-    let mut max = [None::<u64>; Kind::COUNT];
-    let mut last_with = [None::<usize>; Kind::COUNT];
-    for (i, c) in done.iter().enumerate().filter(|(i, c)| complete(*i, c)) {
+/// Closes a chunk's segments as they end, so that a chunk of many small
+/// snapshots never holds their accumulators at once. A segment is complete
+/// (reduced to a [`Done`]) when it is not at an edge of the chunk and began
+/// at a definite boundary; the merger settles the others.
+///
+/// The merger keeps the detail of each tool's peak (the first snapshot with
+/// the most rows) and last snapshot only, and detail is slow to rank. Only
+/// a snapshot with more rows than every complete one before it in the
+/// chunk can be the peak, and only the chunk's last one with a tool can be
+/// that tool's last: the detail of the first kind is reduced at once; the
+/// latest snapshot's raw detail waits for the chunk's end; the others' is
+/// dropped unranked.
+struct Closer<'c> {
+    cfg: &'c WorkerCfg,
+    segments: Vec<Segment>,
+    bodies: Vec<u8>,
+    /// Per tool: the most rows of a complete segment so far.
+    max: [Option<u64>; Kind::COUNT],
+    /// Per tool: the latest complete segment with it and its raw detail,
+    /// if not reduced already.
+    pending: [Option<(usize, Box<DetailAcc>)>; Kind::COUNT],
+}
+
+impl<'c> Closer<'c> {
+    fn new(cfg: &'c WorkerCfg) -> Self {
+        Closer {
+            cfg,
+            segments: Vec::new(),
+            bodies: Vec::new(),
+            max: [None; Kind::COUNT],
+            pending: Default::default(),
+        }
+    }
+
+    /// Nothing closed yet: the current segment is the chunk's first.
+    fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    fn range(&self) -> (u16, u16) {
+        (self.cfg.fold.eph_lo, self.cfg.fold.eph_hi)
+    }
+
+    /// Takes a segment that has ended (never the chunk's last).
+    fn close(&mut self, c: Cur, names: &dyn Names) {
+        let complete = !self.segments.is_empty() && matches!(c.start, SegStart::Time(_) | SegStart::Header);
+        if !complete {
+            self.segments.push(Segment::Open {
+                start: c.start,
+                first_line: c.first_line,
+                acc: Box::new(c.acc),
+                has_rows: c.has_rows,
+            });
+            return;
+        }
+        let mut acc = c.acc;
+        let mut now = [false; Kind::COUNT];
         for kind in Kind::ALL {
             let k = kind as usize;
-            let Some(acc) = c.acc.kinds[k].as_deref().filter(|a| a.rows > 0 && a.detail.is_some()) else {
+            let Some(a) = acc.kinds[k].as_deref().filter(|a| a.rows > 0 && a.detail.is_some()) else {
                 continue;
             };
-            if max[k].is_none_or(|m| acc.rows > m) {
-                need[i][k] = true;
-                max[k] = Some(acc.rows);
+            if self.max[k].is_none_or(|m| a.rows > m) {
+                now[k] = true;
+                self.max[k] = Some(a.rows);
             }
-            last_with[k] = Some(i);
         }
-    }
-    for (k, i) in last_with.iter().enumerate() {
-        if let Some(i) = i {
-            need[*i][k] = true;
+        let mut kinds = finalize(&acc, names, self.cfg.keep, self.range(), &|kind| now[kind as usize]);
+        let beside = Beside::take_from(&mut kinds);
+        let index = self.segments.len();
+        for ks in &kinds {
+            // The latest snapshot with this tool so far.
+            let k = ks.kind as usize;
+            self.pending[k] = match acc.kinds[k].as_mut() {
+                Some(a) if !now[k] => a.detail.take().map(|d| (index, d)),
+                _ => None,
+            };
         }
+        let at = self.bodies.len();
+        encode_body(acc.sockstat, &kinds, &mut self.bodies);
+        self.segments.push(Segment::Done(Box::new(Done {
+            start: c.start,
+            first_line: c.first_line,
+            body: at..self.bodies.len(),
+            beside,
+            ct_trailer: acc.ct_trailer,
+            has_content: acc.has_content(),
+        })));
     }
-    need
+
+    /// Ends the chunk with its last segment.
+    fn finish(mut self, last: Cur, names: &dyn Names) -> (Vec<Segment>, Vec<u8>) {
+        self.segments.push(Segment::Open {
+            start: last.start,
+            first_line: last.first_line,
+            acc: Box::new(last.acc),
+            has_rows: last.has_rows,
+        });
+        let range = self.range();
+        for (k, p) in self.pending.iter_mut().enumerate() {
+            if let Some((i, d)) = p.take()
+                && let Some(Segment::Done(done)) = self.segments.get_mut(i)
+            {
+                done.beside.details[k] = Some(reduce_detail(&d, names, self.cfg.keep, range));
+            }
+        }
+        (self.segments, self.bodies)
+    }
 }
 
 /// True if any of the first lines of `data` is a timestamp marker: then
@@ -477,7 +542,10 @@ mod tests {
             .segments
             .iter()
             .filter_map(|s| match s {
-                Segment::Done { kinds, .. } => kinds.first().map(|k| (k.total, k.detail.is_some())),
+                Segment::Done(d) => {
+                    let k = Kind::Ss as usize;
+                    d.beside.totals[k].map(|t| (t, d.beside.details[k].is_some()))
+                }
                 Segment::Open { .. } => None,
             })
             .collect();

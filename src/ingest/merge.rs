@@ -10,20 +10,43 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::detail::SnapshotDetail;
 use crate::fold::{AddrId, Interner, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::Section;
 use crate::parse::timestamp::{RawTime, TzPolicy, resolve};
-use crate::snapshot::{Held, Highlight, SnapshotSummary, finalize};
-use crate::spool::{SourceSpool, Spill};
+use crate::snapshot::{Beside, Held, Highlight, SnapshotSummary, finalize};
+use crate::spool::{SourceSpool, Spill, decode_body, encode_body};
 
 use super::chunk::{ChunkOut, LineCounts, MAX_SAMPLES, RejectLog, RejectSample, SegStart, Segment};
 
 struct Open {
-    acc: SegmentAcc,
+    acc: Box<SegmentAcc>,
     time: Option<RawTime>,
     first_line: u64,
     has_rows: bool,
+}
+
+/// The last snapshot of a tool, as spooled.
+struct LastRaw {
+    snap: SnapshotSummary,
+    body: Vec<u8>,
+    detail: Option<Box<SnapshotDetail>>,
+}
+
+/// Decodes one tool's part of an encoded snapshot and gives it its detail.
+fn held(
+    meta: &SnapshotSummary,
+    body: &[u8],
+    kind: Kind,
+    detail: Option<Box<SnapshotDetail>>,
+) -> Option<Held> {
+    // The body was encoded by this process a moment ago: failing to read it
+    // back is a bug, not an input problem.
+    let (sockstat, kinds) = decode_body(body).ok()?;
+    let mut k = kinds.into_iter().find(|k| k.kind == kind)?;
+    k.attach_detail(detail);
+    Some(Held { snap: SnapshotSummary { sockstat, ..meta.clone() }, kind: k })
 }
 
 /// Merger state for one source.
@@ -40,8 +63,14 @@ pub struct Merger<'a> {
     open: Option<Open>,
     /// Finished snapshots, in order (without detail).
     pub spool: SourceSpool,
-    /// Per tool: the peak and last snapshot, detail included.
+    /// Per tool: the peak and last snapshot, detail included (set by
+    /// [`Merger::finish`]).
     pub highlights: [Option<Highlight>; Kind::COUNT],
+    /// Per tool: the peak so far, whole.
+    peak: [Option<Held>; Kind::COUNT],
+    /// Per tool: the last snapshot so far when it is not the peak, still
+    /// encoded (decoded once, at the end).
+    last: [Option<LastRaw>; Kind::COUNT],
     /// Rows whose addresses netstat's column width cut, over all snapshots.
     pub truncated_addrs: u64,
     pub counts: LineCounts,
@@ -89,6 +118,8 @@ impl<'a> Merger<'a> {
             open: None,
             spool: SourceSpool::new(spill),
             highlights: [const { None }; Kind::COUNT],
+            peak: [const { None }; Kind::COUNT],
+            last: [const { None }; Kind::COUNT],
             truncated_addrs: 0,
             counts: LineCounts::default(),
             rejects: RejectLog::default(),
@@ -176,16 +207,18 @@ impl<'a> Merger<'a> {
                         }
                     }
                 }
-                Segment::Done { start, first_line, kinds, sockstat, ct_trailer, has_content } => {
+                Segment::Done(d) => {
                     self.close();
-                    if let Some(n) = ct_trailer {
+                    let d = *d;
+                    if let Some(n) = d.ct_trailer {
                         *self.ct_trailer_total.get_or_insert(0) += n;
                     }
-                    let time = match start {
+                    let time = match d.start {
                         SegStart::Time(t) => Some(t),
                         _ => None,
                     };
-                    self.push_snapshot(time, base + first_line, kinds, sockstat, has_content);
+                    let body = out.bodies.get(d.body).unwrap_or_default();
+                    self.push_snapshot(time, base + d.first_line, body, d.beside, d.has_content);
                 }
             }
         }
@@ -207,7 +240,7 @@ impl<'a> Merger<'a> {
         }
     }
 
-    fn extend_open(&mut self, acc: SegmentAcc, has_rows: bool, first_line: u64) {
+    fn extend_open(&mut self, acc: Box<SegmentAcc>, has_rows: bool, first_line: u64) {
         match &mut self.open {
             Some(o) => {
                 // Ids are already file-wide: merge with the identity map.
@@ -225,17 +258,19 @@ impl<'a> Merger<'a> {
         }
         // A snapshot that spans chunks: rare enough to always reduce its
         // detail.
-        let kinds = finalize(&o.acc, &self.interner, self.keep, self.range, &|_| true);
-        let has_content = o.acc.has_content();
-        self.push_snapshot(o.time, o.first_line, kinds, o.acc.sockstat, has_content);
+        let mut kinds = finalize(&o.acc, &self.interner, self.keep, self.range, &|_| true);
+        let beside = Beside::take_from(&mut kinds);
+        let mut body = Vec::new();
+        encode_body(o.acc.sockstat, &kinds, &mut body);
+        self.push_snapshot(o.time, o.first_line, &body, beside, o.acc.has_content());
     }
 
     fn push_snapshot(
         &mut self,
         time: Option<RawTime>,
         first_line: u64,
-        kinds: Vec<crate::snapshot::KindSummary>,
-        sockstat: Option<crate::parse::ss::Sockstat>,
+        body: &[u8],
+        beside: Beside,
         has_content: bool,
     ) {
         if !has_content {
@@ -260,22 +295,36 @@ impl<'a> Merger<'a> {
                 }
             },
         };
-        let mut snap = SnapshotSummary {
+        let meta = SnapshotSummary {
             source: self.source,
             index: self.spool.len(),
             time,
             time_resolution,
             first_line,
-            kinds,
-            sockstat,
+            kinds: Vec::new(),
+            sockstat: None,
         };
-        self.truncated_addrs += snap.kinds.iter().map(|k| k.truncated_addrs).sum::<u64>();
-        self.spool.push(&snap);
-        // Details are large: the highlights keep them for the peak and the
-        // last snapshot of each tool only.
-        for kind in std::mem::take(&mut snap.kinds) {
-            let slot = &mut self.highlights[kind.kind as usize];
-            Highlight::push(slot, Held { snap: snap.clone(), kind });
+        self.truncated_addrs += beside.truncated_addrs;
+        self.spool.push_encoded(&meta, body);
+        // Details are large: keep them for the peak and the last snapshot
+        // of each tool only. A new peak is decoded now (peaks are few);
+        // the last stays encoded until the end.
+        for (k, (total, detail)) in beside.totals.into_iter().zip(beside.details).enumerate() {
+            let Some(total) = total else { continue };
+            if self.peak[k].as_ref().is_none_or(|p| total > p.kind.total) {
+                self.peak[k] = held(&meta, body, Kind::ALL[k], detail);
+                self.last[k] = None;
+            } else {
+                let l = self.last[k].get_or_insert_with(|| LastRaw {
+                    snap: meta.clone(),
+                    body: Vec::new(),
+                    detail: None,
+                });
+                l.snap = meta.clone();
+                l.body.clear();
+                l.body.extend_from_slice(body);
+                l.detail = detail;
+            }
         }
     }
 
@@ -285,5 +334,9 @@ impl<'a> Merger<'a> {
         self.pending.clear();
         self.close();
         self.spool.seal();
+        for (k, kind) in Kind::ALL.into_iter().enumerate() {
+            let last = self.last[k].take().and_then(|l| held(&l.snap, &l.body, kind, l.detail));
+            self.highlights[k] = self.peak[k].take().map(|peak| Highlight { peak, last });
+        }
     }
 }
