@@ -37,6 +37,18 @@ gen ss-loop "$DATA/ss-loop.log" --snapshots 10000
 gen ss-loop "$DATA/ss-loop-50k.log" --snapshots 50000
 gen ss-loop "$DATA/ss-loop-200k.log" --snapshots 200000
 gen netstat "$DATA/netstat-an-400k.txt" --clients 400000
+# A hostile shape: 2,000,000 snapshots of one row each (an epoch-seconds
+# line, then an `ss` row), ~100 MB.
+TINY="$DATA/tiny-snapshots.log"
+if [ ! -s "$TINY" ]; then
+  echo "== generating $TINY" >&2
+  python3 - "$TINY" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(2_000_000):
+        f.write("%d\nESTAB 0 0 10.0.0.1:22 10.0.%d.%d:50000\n" % (1764115200 + i, (i >> 8) & 255, i & 255))
+PY
+fi
 
 run() { # label file [env]
   local label=$1 file=$2 envs=${3:-}
@@ -66,4 +78,5 @@ run() { # label file [env]
   run "\`date; ss -tan\` loop, 50,000 snapshots" "$DATA/ss-loop-50k.log"
   run "\`date; ss -tan\` loop, 200,000 snapshots" "$DATA/ss-loop-200k.log"
   run "same, SOCKSCOPE_SPOOL_MEMORY=0" "$DATA/ss-loop-200k.log" "SOCKSCOPE_SPOOL_MEMORY=0"
+  run "2,000,000 one-row snapshots" "$TINY"
 } | tee "$DATA/memory.md"

@@ -70,7 +70,8 @@ pub struct Held {
 }
 
 /// The peak (first snapshot with the highest total) and the last snapshot
-/// of one source and tool: the only ones whose detail is kept.
+/// of one source and tool: the only ones whose detail is kept. Built by the
+/// merger (`ingest/merge.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Highlight {
     pub peak: Held,
@@ -79,18 +80,6 @@ pub struct Highlight {
 }
 
 impl Highlight {
-    /// Takes the next snapshot of this source and tool.
-    pub fn push(slot: &mut Option<Highlight>, held: Held) {
-        match slot {
-            None => *slot = Some(Highlight { peak: held, last: None }),
-            Some(h) if held.kind.total > h.peak.kind.total => {
-                h.peak = held;
-                h.last = None;
-            }
-            Some(h) => h.last = Some(held),
-        }
-    }
-
     pub fn last(&self) -> &Held {
         self.last.as_ref().unwrap_or(&self.peak)
     }
@@ -190,7 +179,8 @@ pub struct Beside {
 }
 
 impl Beside {
-    /// Takes the details off `kinds` (they are not encoded).
+    /// Takes the details (and the direction table made from them) off
+    /// `kinds`: they are not encoded, and travel here.
     pub fn take_from(kinds: &mut [KindSummary]) -> Beside {
         let mut b = Beside::default();
         for ks in kinds {
@@ -198,6 +188,7 @@ impl Beside {
             b.totals[k] = Some(ks.total);
             b.truncated_addrs += ks.truncated_addrs;
             b.details[k] = ks.detail.take();
+            ks.by_direction = None;
         }
         b
     }

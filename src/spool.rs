@@ -432,8 +432,15 @@ impl Reader<'_> {
         Ok(b)
     }
 
+    /// A list length: each entry takes at least two bytes, which bounds
+    /// it by what is left (a corrupt length cannot reserve gigabytes).
+    fn list_len(&mut self) -> io::Result<usize> {
+        let left = (self.data.len() - self.pos) as u64;
+        Ok(self.small(left / 2)? as usize)
+    }
+
     fn named(&mut self) -> io::Result<Vec<(String, u64)>> {
-        let n = self.small(1 << 24)? as usize;
+        let n = self.list_len()?;
         let mut v = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
             let name = String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt())?;
@@ -509,7 +516,7 @@ fn decode_kind(r: &mut Reader<'_>) -> io::Result<KindSummary> {
     let truncated_addrs = r.get()?;
     let top_remote = r.named()?;
     let remote_distinct = r.get()?;
-    let n = r.small(1 << 17)? as usize;
+    let n = r.list_len()?;
     let mut top_local_ports = Vec::with_capacity(n);
     for _ in 0..n {
         top_local_ports.push((r.small(u16::MAX as u64)? as u16, r.get()?));

@@ -205,3 +205,58 @@ fn a_fifo_is_read_once_and_whole() {
         assert_eq!(doc["sources"][0]["lines"]["rejected"], 0, "{cmd}");
     }
 }
+
+/// The peak and last snapshot of every tool — and their detail — must not
+/// depend on where chunks end: workers rank detail only where a peak or a
+/// last can be, and keep snapshots they cannot close open for the merger.
+#[test]
+fn highlights_do_not_depend_on_chunk_edges() {
+    // ss rows per snapshot, and conntrack entries (0: none in that one).
+    let ss = [3usize, 1, 5, 5, 2, 7, 1, 7, 4, 2, 6, 1];
+    let ct = [2usize, 0, 4, 1, 0, 0, 6, 2, 0, 3, 0, 0];
+    let mut text = String::new();
+    for (i, (s, c)) in ss.iter().zip(ct).enumerate() {
+        text.push_str(&format!("Tue Mar  5 10:{i:02}:00 UTC 2024\n"));
+        text.push_str("State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n");
+        for j in 0..*s {
+            let st = if j % 3 == 0 { "TIME-WAIT" } else { "ESTAB" };
+            text.push_str(&format!("{st}  0      0      10.0.0.1:{}        10.0.{i}.{j}:443\n", 40000 + j));
+        }
+        for j in 0..c {
+            text.push_str(&format!(
+                "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.9.{i}.{j} sport={} dport=443 src=10.9.{i}.{j} dst=10.0.0.1 sport=443 dport={} [ASSURED] mark=0 use=1\n",
+                50000 + j,
+                50000 + j
+            ));
+        }
+    }
+    // The last snapshot has only `ss -s` counters.
+    text.push_str(
+        "Tue Mar  5 10:59:00 UTC 2024\nTotal: 5\nTCP:   4 (estab 2, closed 1, orphaned 0, timewait 1)\n",
+    );
+
+    let highlights = |chunk: usize| {
+        let pool = BufPool::default();
+        let mut m = Merger::new(0, 5, None, false);
+        let fold = sockscope::fold::FoldCfg { detail: true, ..Default::default() };
+        let cfg = WorkerCfg { forced: None, timestamp_mode: true, keep: 5, fold };
+        for c in ChunkReader::new(text.as_bytes(), chunk, &pool) {
+            m.push(process_chunk(c.index, c.data(), &cfg));
+        }
+        m.finish();
+        assert_eq!(m.spool.len(), ss.len() + 1);
+        m.highlights
+    };
+    let whole = highlights(1 << 20);
+    let ss_peak = whole[1].as_ref().unwrap();
+    // The first of the two 7-row snapshots, and the counters-only last.
+    assert_eq!(ss_peak.peak.snap.index, 5);
+    assert!(ss_peak.peak.kind.detail.is_some());
+    assert_eq!(ss_peak.last().snap.index, ss.len());
+    let ct_h = whole[2].as_ref().unwrap();
+    assert_eq!((ct_h.peak.snap.index, ct_h.last().snap.index), (6, 9));
+    assert!(ct_h.peak.kind.detail.is_some() && ct_h.last().kind.detail.is_some());
+    for chunk in [64, 200, 333, 700, 1500] {
+        assert!(highlights(chunk) == whole, "chunks of {chunk} bytes");
+    }
+}

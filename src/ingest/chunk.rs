@@ -105,8 +105,9 @@ pub enum Segment {
     /// accumulators with chunk-local address ids.
     Open { start: SegStart, first_line: u64, acc: Box<SegmentAcc>, has_rows: bool },
     /// A complete snapshot inside the chunk, already reduced and encoded
-    /// (a chunk of tiny snapshots holds 100,000 of them: each costs ~150
-    /// bytes here, not the kilobyte of its accumulators or summaries).
+    /// (an 8 MiB chunk of one-row snapshots holds 160,000 of them: each
+    /// costs ~170 bytes here plus its encoded body, not the 2 KB of its
+    /// accumulators and summaries).
     Done(Box<Done>),
 }
 

@@ -217,7 +217,8 @@ impl<'a> Merger<'a> {
                         SegStart::Time(t) => Some(t),
                         _ => None,
                     };
-                    let body = out.bodies.get(d.body).unwrap_or_default();
+                    // The worker wrote the range: out of bounds is a bug.
+                    let body = &out.bodies[d.body.clone()];
                     self.push_snapshot(time, base + d.first_line, body, d.beside, d.has_content);
                 }
             }
@@ -312,8 +313,13 @@ impl<'a> Merger<'a> {
         for (k, (total, detail)) in beside.totals.into_iter().zip(beside.details).enumerate() {
             let Some(total) = total else { continue };
             if self.peak[k].as_ref().is_none_or(|p| total > p.kind.total) {
-                self.peak[k] = held(&meta, body, Kind::ALL[k], detail);
-                self.last[k] = None;
+                match held(&meta, body, Kind::ALL[k], detail) {
+                    Some(h) => {
+                        self.peak[k] = Some(h);
+                        self.last[k] = None;
+                    }
+                    None => debug_assert!(false, "a body this merger was given does not decode"),
+                }
             } else {
                 let l = self.last[k].get_or_insert_with(|| LastRaw {
                     snap: meta.clone(),
@@ -335,7 +341,11 @@ impl<'a> Merger<'a> {
         self.close();
         self.spool.seal();
         for (k, kind) in Kind::ALL.into_iter().enumerate() {
-            let last = self.last[k].take().and_then(|l| held(&l.snap, &l.body, kind, l.detail));
+            let last = self.last[k].take().and_then(|l| {
+                let h = held(&l.snap, &l.body, kind, l.detail);
+                debug_assert!(h.is_some(), "a body this merger was given does not decode");
+                h
+            });
             self.highlights[k] = self.peak[k].take().map(|peak| Highlight { peak, last });
         }
     }
