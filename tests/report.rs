@@ -333,3 +333,34 @@ fn snapshots_spooled_to_disk_read_back_the_same() {
         assert!(mem == disk, "{args:?}: outputs differ");
     }
 }
+
+#[test]
+fn an_unwritable_temporary_directory_keeps_snapshots_in_memory_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("web-7.log");
+    std::fs::write(&cap, long_loop(2000, 10, 5)).unwrap();
+    let run = |envs: &[(&str, &str)]| {
+        let o = sockscope()
+            .envs(envs.iter().copied())
+            .args(["summary", "--format", "json"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let normal = run(&[]);
+    let missing = dir.path().join("no-such-dir");
+    let fallback = run(&[("SOCKSCOPE_SPOOL_MEMORY", "0"), ("TMPDIR", missing.to_str().unwrap())]);
+    assert_eq!(normal["snapshots"], fallback["snapshots"]);
+    let notes = fallback["sources"][0]["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("kept in memory")), "{notes:?}");
+    assert!(normal["sources"][0]["notes"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_bad_spool_budget_is_a_usage_error() {
+    let o = sockscope().env("SOCKSCOPE_SPOOL_MEMORY", "lots").args(["summary", "samples"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SOCKSCOPE_SPOOL_MEMORY"));
+}
