@@ -59,11 +59,21 @@ run() { # label file [env]
   r=$(/usr/bin/time -f "%e s, %M" env $envs "$BIN" report "$file" -o "$out/r" 2>&1 >/dev/null | tail -1)
   rm -rf "$out"
   local mb
-  mb=$(( $(stat -c %s "$file") / 1000000 ))
+  mb=$(( $(du -sb "$file" | cut -f1) / 1000000 ))
   printf '| %s, %s MB | %s MiB | %s MiB |\n' "$label" "$mb" \
     "$(awk -F', ' '{printf "%s, %d", $1, $2/1024}' <<<"$s")" \
     "$(awk -F', ' '{printf "%s, %d", $1, $2/1024}' <<<"$r")"
 }
+
+# A fleet: 500 hosts, each with the web-1 sample's netstat loop and
+# conntrack listing (report: one section with charts per host).
+FLEET="$DATA/fleet-500"
+if [ ! -d "$FLEET" ]; then
+  for i in $(seq 1 500); do
+    mkdir -p "$FLEET/h$i"
+    cp samples/web-1/netstat-loop.log samples/web-1/conntrack-L.txt "$FLEET/h$i/"
+  done
+fi
 
 {
   echo "| input | \`summary --format json\` | \`report\` |"
@@ -79,4 +89,5 @@ run() { # label file [env]
   run "\`date; ss -tan\` loop, 200,000 snapshots" "$DATA/ss-loop-200k.log"
   run "same, SOCKSCOPE_SPOOL_MEMORY=0" "$DATA/ss-loop-200k.log" "SOCKSCOPE_SPOOL_MEMORY=0"
   run "2,000,000 one-row snapshots" "$TINY"
+  run "500 hosts (a netstat loop and a conntrack listing each)" "$FLEET"
 } | tee "$DATA/memory.md"

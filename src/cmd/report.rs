@@ -21,13 +21,14 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     }
     let doc = render::json::build(&run, top);
     let analysis = Analysis::build(&run)?;
-    let page = render::report::build(&analysis, top, &generated_at())?;
+    let staging = render::report::Staging::new(&args.output, args.force)?;
+    let page = render::report::build(&analysis, top, &generated_at(), &staging.charts())?;
     let summary_json = |w: &mut dyn Write| -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         writeln!(w)?;
         Ok(())
     };
-    render::report::write(&page, summary_json, &args.output, args.force)?;
+    staging.finish(&page, summary_json)?;
     writeln!(
         out,
         "wrote {} (and report.md, charts/, summary.json next to it)",

@@ -18,13 +18,25 @@ use crate::model::Kind;
 use crate::render::chart::{self, Chart};
 use crate::render::charts;
 
-/// A chart, rendered once for both pages.
+/// A chart, rendered once for both pages into `charts/<file>.svg` and
+/// `.png` (written as soon as it is drawn: a fleet's charts would not fit
+/// in memory together).
 pub struct ChartOut {
     /// File stem under `charts/`.
     pub file: String,
     pub title: String,
-    pub svg: String,
-    png: Vec<u8>,
+}
+
+/// Marks where `index.html` inlines a chart's SVG; replaced by the file's
+/// contents while the page is written. Input text cannot forge one: the
+/// templates escape `<` in everything taken from the inputs.
+const INLINE_MARK: &str = "<!--sockscope-chart:";
+
+impl ChartOut {
+    /// The placeholder for this chart's inline SVG.
+    pub fn inline(&self) -> String {
+        format!("{INLINE_MARK}{}-->", self.file)
+    }
 }
 
 /// A simple table: header and string cells; `numeric` marks right-aligned
@@ -104,8 +116,9 @@ struct MdPage<'a> {
     page: &'a ReportPage,
 }
 
-/// Builds the page: runs the passes and renders every chart (in parallel).
-pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<ReportPage> {
+/// Builds the page: runs the passes and renders every chart (in parallel)
+/// into `charts`.
+pub fn build(a: &Analysis<'_>, top: usize, generated: &str, charts: &Path) -> anyhow::Result<ReportPage> {
     let run = a.run;
     let hosts = a.hosts();
     let mut page = ReportPage {
@@ -137,8 +150,8 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
 
     // Fleet.
     if hosts.len() > 1 {
-        let (charts, table) = fleet(a)?;
-        page.fleet_charts = charts;
+        let (out, table) = fleet(a, charts)?;
+        page.fleet_charts = out;
         page.fleet_table = Some(table);
     }
 
@@ -148,7 +161,7 @@ pub fn build(a: &Analysis<'_>, top: usize, generated: &str) -> anyhow::Result<Re
         .views
         .par_iter()
         .enumerate()
-        .map(|(i, v)| (i, source_section(v, i, featured.contains(&i), top)))
+        .map(|(i, v)| (i, source_section(v, i, featured.contains(&i), top, charts)))
         .collect();
     let mut sections: Vec<(usize, SourceSection)> =
         sections.into_iter().map(|(i, s)| s.map(|s| (i, s))).collect::<anyhow::Result<_>>()?;
@@ -249,6 +262,7 @@ fn source_section(
     index: usize,
     featured: bool,
     top: usize,
+    charts_dir: &Path,
 ) -> anyhow::Result<SourceSection> {
     let (ls, lk) = v.last();
     let span = v.span();
@@ -502,8 +516,11 @@ fn source_section(
         s.tables.push(t);
     }
 
-    let rendered: Vec<anyhow::Result<ChartOut>> =
-        specs.into_par_iter().enumerate().map(|(i, c)| render_chart(c, &format!("{anchor}-{i}"))).collect();
+    let rendered: Vec<anyhow::Result<ChartOut>> = specs
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, c)| render_chart(c, charts_dir, &format!("{anchor}-{i}")))
+        .collect();
     s.charts = rendered.into_iter().collect::<anyhow::Result<_>>()?;
     Ok(s)
 }
@@ -520,14 +537,14 @@ fn peak_then_last<'a>(
     out
 }
 
-fn render_chart(mut c: Chart, file: &str) -> anyhow::Result<ChartOut> {
+fn render_chart(mut c: Chart, dir: &Path, file: &str) -> anyhow::Result<ChartOut> {
     charts::fit_height(&mut c);
-    let svg = chart::render_svg(&c)?;
-    let png = chart::render_png(&c)?;
-    Ok(ChartOut { file: file.to_string(), title: c.title.clone(), svg, png })
+    std::fs::write(dir.join(format!("{file}.svg")), chart::render_svg(&c)?)?;
+    std::fs::write(dir.join(format!("{file}.png")), chart::render_png(&c)?)?;
+    Ok(ChartOut { file: file.to_string(), title: c.title.clone() })
 }
 
-fn fleet(a: &Analysis<'_>) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
+fn fleet(a: &Analysis<'_>, dir: &Path) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
     let hs = analysis::fleet::host_states(a);
     let mut table = TableOut::new(
         "Hosts at their last snapshot (main socket capture)",
@@ -541,7 +558,7 @@ fn fleet(a: &Analysis<'_>) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
         .into_iter()
         .chain(charts::fleet_time(a, None))
         .enumerate()
-        .map(|(i, c)| render_chart(c, &format!("fleet-{i}")))
+        .map(|(i, c)| render_chart(c, dir, &format!("fleet-{i}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok((out, table))
 }
@@ -589,55 +606,142 @@ pub fn slug(s: &str) -> String {
     t
 }
 
-/// Writes the report into `dir`: everything goes to a temporary directory
-/// next to it first and is renamed into place at the end.
-/// `summary_json` writes the run's summary document (streamed into the
-/// file: for a long capture loop it is tens of megabytes).
-pub fn write(
-    page: &ReportPage,
-    summary_json: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
-    dir: &Path,
-    force: bool,
-) -> anyhow::Result<()> {
-    use anyhow::Context;
-    if dir.exists() && !force {
-        anyhow::bail!("{} exists; pass --force to replace it", dir.display());
-    }
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        std::fs::create_dir_all(tmp.join("charts"))?;
-        for c in page
-            .fleet_charts
-            .iter()
-            .chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts)))
-        {
-            std::fs::write(tmp.join("charts").join(format!("{}.svg", c.file)), &c.svg)?;
-            std::fs::write(tmp.join("charts").join(format!("{}.png", c.file)), &c.png)?;
+/// The report directory being written: a temporary directory next to the
+/// destination, renamed into place by [`Staging::finish`] and removed if
+/// anything fails before (so a report is written whole or not at all).
+pub struct Staging {
+    dir: PathBuf,
+    tmp: PathBuf,
+    /// Where an existing report is moved while the new one takes its place.
+    old: PathBuf,
+    done: bool,
+}
+
+impl Staging {
+    /// Creates the temporary directory (and its `charts/`) for `dir`.
+    pub fn new(dir: &Path, force: bool) -> anyhow::Result<Staging> {
+        use anyhow::Context;
+        if dir.exists() && !force {
+            anyhow::bail!("{} exists; pass --force to replace it", dir.display());
         }
-        std::fs::write(tmp.join("index.html"), HtmlPage { page }.render()?)?;
-        std::fs::write(tmp.join("report.md"), MdPage { page }.render()?)?;
-        let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("summary.json"))?);
-        summary_json(&mut f)?;
-        std::io::Write::flush(&mut f)?;
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        let name =
+            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+        let pid = std::process::id();
+        let staging = Staging {
+            dir: dir.to_path_buf(),
+            tmp: parent.join(format!(".{name}.tmp-{pid}")),
+            old: parent.join(format!(".{name}.old-{pid}")),
+            done: false,
+        };
+        std::fs::create_dir_all(staging.charts())
+            .with_context(|| format!("creating {}", staging.tmp.display()))?;
+        Ok(staging)
+    }
+
+    /// Where [`build`] writes the charts.
+    pub fn charts(&self) -> PathBuf {
+        self.tmp.join("charts")
+    }
+
+    /// Writes the pages and `summary.json` (streamed by `summary_json`:
+    /// for a long capture loop it is tens of megabytes), then renames the
+    /// directory into place, replacing an old one.
+    pub fn finish(
+        mut self,
+        page: &ReportPage,
+        summary_json: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let tmp = self.tmp.clone();
+        let result = (|| -> anyhow::Result<()> {
+            let html = HtmlPage { page }.render()?;
+            let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("index.html"))?);
+            let known: std::collections::HashSet<&str> = page
+                .fleet_charts
+                .iter()
+                .chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts)))
+                .map(|c| c.file.as_str())
+                .collect();
+            write_inlined(&html, &self.charts(), &known, &mut f)?;
+            std::io::Write::flush(&mut f)?;
+            std::fs::write(tmp.join("report.md"), MdPage { page }.render()?)?;
+            let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("summary.json"))?);
+            summary_json(&mut f)?;
+            std::io::Write::flush(&mut f)?;
+            Ok(())
+        })();
+        result.with_context(|| format!("writing the report into {}", tmp.display()))?;
+        let dir = self.dir.clone();
+        let old: Option<PathBuf> = if dir.exists() {
+            let o = self.old.clone();
+            std::fs::rename(&dir, &o).with_context(|| format!("moving the old {} aside", dir.display()))?;
+            Some(o)
+        } else {
+            None
+        };
+        std::fs::rename(&tmp, &dir)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
+        self.done = true;
+        if let Some(o) = old {
+            let _ = std::fs::remove_dir_all(o);
+        }
         Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e.context(format!("writing the report into {}", tmp.display())));
     }
-    let old: Option<PathBuf> = if dir.exists() {
-        let o = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(dir, &o).with_context(|| format!("moving the old {} aside", dir.display()))?;
-        Some(o)
-    } else {
-        None
-    };
-    std::fs::rename(&tmp, dir).with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
-    if let Some(o) = old {
-        let _ = std::fs::remove_dir_all(o);
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
     }
+}
+
+/// Writes `html`, replacing each chart placeholder by the chart's SVG file
+/// (read from disk one at a time).
+fn write_inlined(
+    html: &str,
+    charts: &Path,
+    known: &std::collections::HashSet<&str>,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let mut rest = html;
+    while let Some(at) = rest.find(INLINE_MARK) {
+        let after = &rest[at + INLINE_MARK.len()..];
+        let Some(end) = after.find("-->") else { break };
+        let file = &after[..end];
+        out.write_all(&rest.as_bytes()[..at])?;
+        if known.contains(file) {
+            let mut svg = std::fs::File::open(charts.join(format!("{file}.svg")))?;
+            std::io::copy(&mut svg, out)?;
+        } else {
+            out.write_all(&rest.as_bytes()[at..at + INLINE_MARK.len() + end + 3])?;
+        }
+        rest = &after[end + 3..];
+    }
+    out.write_all(rest.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_inlined_from_their_files_and_only_known_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("v0-a.svg"), "<svg>A</svg>").unwrap();
+        std::fs::write(dir.path().join("secret.svg"), "<svg>S</svg>").unwrap();
+        let a = ChartOut { file: "v0-a".into(), title: "t".into() };
+        let html = format!("<p>x</p>{}<p>{INLINE_MARK}secret--></p>{INLINE_MARK}unterminated", a.inline());
+        let known = ["v0-a"].into_iter().collect();
+        let mut out = Vec::new();
+        write_inlined(&html, dir.path(), &known, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("<p>x</p><svg>A</svg><p>{INLINE_MARK}secret--></p>{INLINE_MARK}unterminated")
+        );
+    }
 }
