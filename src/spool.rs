@@ -638,6 +638,110 @@ mod tests {
         roundtrip(0, 3000);
     }
 
+    mod generated {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn counts<const N: usize>() -> impl Strategy<Value = [u64; N]> {
+            proptest::collection::vec(prop_oneof![Just(0u64), any::<u64>(), 0u64..1000], N)
+                .prop_map(|v| v.try_into().unwrap())
+        }
+
+        fn named() -> impl Strategy<Value = Vec<(String, u64)>> {
+            proptest::collection::vec((".{0,40}", any::<u64>()), 0..12)
+        }
+
+        fn kind() -> impl Strategy<Value = KindSummary> {
+            (
+                (0usize..3, any::<u64>(), counts::<{ TcpState::COUNT }>(), counts::<{ CtState::COUNT }>()),
+                (counts::<{ Proto::COUNT }>(), counts::<3>(), counts::<3>(), any::<u64>()),
+                (named(), any::<u64>(), proptest::collection::vec((any::<u16>(), any::<u64>()), 0..12)),
+                (any::<u64>(), named(), any::<bool>(), proptest::option::of(counts::<{ TcpState::COUNT }>())),
+            )
+                .prop_map(
+                    |(
+                        (k, total, states, ct_states),
+                        (protos, families, ct_flags, truncated_addrs),
+                        (top_remote, remote_distinct, top_local_ports),
+                        (local_ports_distinct, top_ct_src, from_counters, dir),
+                    )| KindSummary {
+                        kind: Kind::ALL[k],
+                        total,
+                        states,
+                        ct_states,
+                        protos,
+                        families,
+                        ct_flags,
+                        truncated_addrs,
+                        top_remote,
+                        remote_distinct,
+                        top_local_ports,
+                        local_ports_distinct,
+                        top_ct_src,
+                        from_counters,
+                        by_direction: dir.map(|d| Box::new([d, d, d])),
+                        detail: None,
+                    },
+                )
+        }
+
+        fn snapshot() -> impl Strategy<Value = SnapshotSummary> {
+            let time = proptest::option::of((
+                -62_000_000_000i64..250_000_000_000,
+                0u32..2_000_000_000,
+                -86_399i32..86_400,
+            ))
+            .prop_map(|t| {
+                t.map(|(secs, nanos, off)| {
+                    DateTime::from_timestamp(secs, nanos)
+                        .unwrap_or_default()
+                        .with_timezone(&FixedOffset::east_opt(off).unwrap())
+                })
+            });
+            let sockstat =
+                proptest::option::of(proptest::collection::vec(proptest::option::of(any::<u64>()), 10))
+                    .prop_map(|v| {
+                        v.map(|v| {
+                            let mut c = Sockstat::default();
+                            for (slot, x) in c.fields_mut().into_iter().zip(v) {
+                                *slot = x;
+                            }
+                            c
+                        })
+                    });
+            (any::<u32>(), time, 0u64..5, any::<u64>(), proptest::collection::vec(kind(), 0..4), sockstat)
+                .prop_map(|(index, time, res, first_line, kinds, sockstat)| SnapshotSummary {
+                    source: 7,
+                    index: index as usize,
+                    time,
+                    time_resolution: match res {
+                        0 => None,
+                        1 => Some(Resolution::Explicit),
+                        2 => Some(Resolution::Assumed),
+                        3 => Some(Resolution::Abbreviation),
+                        _ => Some(Resolution::Ambiguous),
+                    },
+                    first_line,
+                    kinds,
+                    sockstat,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+            #[test]
+            fn any_snapshot_comes_back_equal(snaps in proptest::collection::vec(snapshot(), 1..5)) {
+                let mut spool = SourceSpool::new(Arc::new(Spill::with_budget(0)));
+                for s in &snaps {
+                    spool.push(s);
+                }
+                spool.seal();
+                let got: Vec<SnapshotSummary> = spool.iter(7).collect::<io::Result<_>>().unwrap();
+                prop_assert_eq!(got, snaps);
+            }
+        }
+    }
+
     #[test]
     fn a_cut_record_is_an_error_not_a_panic() {
         let mut buf = Vec::new();
