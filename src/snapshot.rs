@@ -194,6 +194,22 @@ impl Beside {
     }
 }
 
+/// Reduces a complete segment (see [`finalize`]) and appends its encoded
+/// body (`spool::encode_body`) to `out`; returns what travels beside it.
+pub fn reduce_into(
+    acc: &SegmentAcc,
+    names: &dyn Names,
+    keep: usize,
+    range: (u16, u16),
+    detail: &dyn Fn(Kind) -> bool,
+    out: &mut Vec<u8>,
+) -> Beside {
+    let mut kinds = finalize(acc, names, keep, range, detail);
+    let beside = Beside::take_from(&mut kinds);
+    crate::spool::encode_body(acc.sockstat, &kinds, out);
+    beside
+}
+
 /// Reduces the report's detail of one tool's snapshot (its rankings are
 /// at least 20 long, whatever `keep`).
 pub fn reduce_detail(

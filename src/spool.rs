@@ -123,21 +123,23 @@ impl SourceSpool {
 
     /// Appends a snapshot (its `detail` is not kept).
     pub fn push(&mut self, s: &SnapshotSummary) {
-        let mut body = Vec::new();
-        encode_body(s.sockstat, &s.kinds, &mut body);
-        self.push_encoded(s, &body);
+        self.append(s, |out| encode_body(s.sockstat, &s.kinds, out));
     }
 
     /// Appends a snapshot whose `sockstat` and `kinds` are given encoded by
     /// [`encode_body`] (`s.sockstat` and `s.kinds` are ignored).
     pub fn push_encoded(&mut self, s: &SnapshotSummary, body: &[u8]) {
+        self.append(s, |out| out.extend_from_slice(body));
+    }
+
+    fn append(&mut self, s: &SnapshotSummary, body: impl FnOnce(&mut Vec<u8>)) {
         if self.open.capacity() == 0 {
             // One allocation per block: a growing Vec would hold up to
             // twice the block in memory.
             self.open.reserve_exact(BLOCK + (16 << 10));
         }
         encode_header(s, &mut self.open);
-        self.open.extend_from_slice(body);
+        body(&mut self.open);
         self.len += 1;
         if self.open.len() >= BLOCK {
             self.seal();

@@ -71,7 +71,10 @@ pub struct Series {
     limit: usize,
     /// Snapshots per point (a power of two).
     pub stride: usize,
-    pending: Option<(Point, Vec<u64>, usize)>,
+    /// The point being filled, its per-state maxima (`pending_values`)
+    /// and how many snapshots it holds.
+    pending: Option<(Point, usize)>,
+    pending_values: Vec<u64>,
     pub courses: Vec<Course>,
     /// Snapshots seen.
     pub count: usize,
@@ -124,6 +127,7 @@ impl Series {
             limit: limit.max(2) & !1,
             stride: 1,
             pending: None,
+            pending_values: Vec::new(),
             courses: vec![Course::default(); names.len()],
             count: 0,
             all_timed: true,
@@ -180,25 +184,28 @@ impl Series {
 
         let point = Point { index: s.index as u32, time: s.time, total: k.total };
         match &mut self.pending {
-            Some((p, v, n)) => {
+            Some((p, n)) => {
                 p.total = p.total.max(point.total);
-                for (a, b) in v.iter_mut().zip(&ys) {
+                for (a, b) in self.pending_values.iter_mut().zip(&ys) {
                     *a = (*a).max(*b);
                 }
                 *n += 1;
             }
-            None => self.pending = Some((point, ys.clone(), 1)),
+            None => {
+                self.pending = Some((point, 1));
+                self.pending_values.clone_from(&ys);
+            }
         }
         self.scratch = ys;
-        if self.pending.as_ref().is_some_and(|(_, _, n)| *n == self.stride) {
+        if self.pending.as_ref().is_some_and(|(_, n)| *n == self.stride) {
             self.flush();
         }
     }
 
     fn flush(&mut self) {
-        let Some((p, v, _)) = self.pending.take() else { return };
+        let Some((p, _)) = self.pending.take() else { return };
         self.points.push(p);
-        self.values.extend(v.iter().map(|x| u32::try_from(*x).unwrap_or(u32::MAX)));
+        self.values.extend(self.pending_values.iter().map(|x| u32::try_from(*x).unwrap_or(u32::MAX)));
         if self.points.len() == self.limit {
             self.halve();
         }

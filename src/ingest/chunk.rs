@@ -14,8 +14,7 @@ use crate::fold::{ChunkInterner, DetailAcc, Names, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::timestamp::RawTime;
 use crate::parse::{Line, LineState, RejectReason, Section, Structure, TableFormat, classify};
-use crate::snapshot::{Beside, finalize, reduce_detail};
-use crate::spool::encode_body;
+use crate::snapshot::{Beside, reduce_detail, reduce_into};
 
 use super::read::lines;
 
@@ -468,19 +467,23 @@ impl<'c> Closer<'c> {
                 self.max[k] = Some(a.rows);
             }
         }
-        let mut kinds = finalize(&acc, names, self.cfg.keep, self.range(), &|kind| now[kind as usize]);
-        let beside = Beside::take_from(&mut kinds);
+        let at = self.bodies.len();
+        let beside = reduce_into(
+            &acc,
+            names,
+            self.cfg.keep,
+            self.range(),
+            &|kind| now[kind as usize],
+            &mut self.bodies,
+        );
         let index = self.segments.len();
-        for ks in &kinds {
+        for k in (0..Kind::COUNT).filter(|k| beside.totals[*k].is_some()) {
             // The latest snapshot with this tool so far.
-            let k = ks.kind as usize;
             self.pending[k] = match acc.kinds[k].as_mut() {
                 Some(a) if !now[k] => a.detail.take().map(|d| (index, d)),
                 _ => None,
             };
         }
-        let at = self.bodies.len();
-        encode_body(acc.sockstat, &kinds, &mut self.bodies);
         self.segments.push(Segment::Done(Box::new(Done {
             start: c.start,
             first_line: c.first_line,

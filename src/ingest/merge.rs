@@ -15,8 +15,8 @@ use crate::fold::{AddrId, Interner, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::Section;
 use crate::parse::timestamp::{RawTime, TzPolicy, resolve};
-use crate::snapshot::{Beside, Held, Highlight, SnapshotSummary, finalize};
-use crate::spool::{SourceSpool, Spill, decode_body, encode_body};
+use crate::snapshot::{Beside, Held, Highlight, SnapshotSummary, reduce_into};
+use crate::spool::{SourceSpool, Spill, decode_body};
 
 use super::chunk::{ChunkOut, LineCounts, MAX_SAMPLES, RejectLog, RejectSample, SegStart, Segment};
 
@@ -259,10 +259,8 @@ impl<'a> Merger<'a> {
         }
         // A snapshot that spans chunks: rare enough to always reduce its
         // detail.
-        let mut kinds = finalize(&o.acc, &self.interner, self.keep, self.range, &|_| true);
-        let beside = Beside::take_from(&mut kinds);
         let mut body = Vec::new();
-        encode_body(o.acc.sockstat, &kinds, &mut body);
+        let beside = reduce_into(&o.acc, &self.interner, self.keep, self.range, &|_| true, &mut body);
         self.push_snapshot(o.time, o.first_line, &body, beside, o.acc.has_content());
     }
 
