@@ -78,11 +78,14 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Output directory (written under a temporary name, then renamed).
+    /// Output directory (staged under a temporary name beside it, then
+    /// renamed into place).
     #[arg(short, long, value_name = "DIR")]
     pub output: std::path::PathBuf,
 
-    /// Replace the output directory if it exists.
+    /// Replace the output directory if it is a previous sockscope report
+    /// (it has a .sockscope file) and neither is, contains nor lies inside
+    /// an input. Anything else is refused, and nothing is touched.
     #[arg(long)]
     pub force: bool,
 
@@ -103,6 +106,11 @@ pub struct ChartArgs {
     /// Output file: .png or .svg.
     #[arg(short, long, value_name = "FILE")]
     pub output: std::path::PathBuf,
+
+    /// Replace the output file if it is a PNG or SVG image and not an
+    /// input.
+    #[arg(long)]
+    pub force: bool,
 
     /// Rows of the hotspot chart.
     #[arg(long, default_value_t = 15, value_name = "N")]

@@ -19,6 +19,10 @@ pub enum InputError {
         "{path}: not a netstat, ss, conntrack, ss -s, sysctl or conntrack-stat capture (first line: {first_line:?}); pass --input-format to force one"
     )]
     UnknownFormat { path: PathBuf, first_line: String },
+    /// Reading this input hit a bug (a panic). The input is dropped from
+    /// the run; the other inputs are still processed.
+    #[error("{path}: internal error while reading this input (please report this bug): {message}")]
+    Panicked { path: PathBuf, message: String },
     /// `--strict` and a line was rejected.
     #[error("{path}:{line}: {reason}: {text:?}")]
     Rejected { path: PathBuf, line: u64, reason: crate::parse::RejectReason, text: String },
@@ -30,6 +34,7 @@ impl InputError {
             InputError::Io { path, .. }
             | InputError::Decompress { path, .. }
             | InputError::UnknownFormat { path, .. }
+            | InputError::Panicked { path, .. }
             | InputError::Rejected { path, .. } => path,
         }
     }

@@ -11,6 +11,8 @@
 //!   then a temporary file);
 //! - [`frame`]: the polars DataFrames built from those results;
 //! - [`render`]: JSON, CSV and table outputs;
+//! - [`output`]: writing outputs that never destroy anything (checks,
+//!   staging, cleanup on signals); [`term`]: terminal-safe text;
 //! - [`cmd`]: one module per subcommand; [`cli`]: the clap definitions.
 #![forbid(unsafe_code)]
 
@@ -23,7 +25,9 @@ pub mod fold;
 pub mod frame;
 pub mod ingest;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod render;
 pub mod snapshot;
 pub mod spool;
+pub mod term;

@@ -11,8 +11,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use sockscope::cli::{Cli, Command};
 use sockscope::cmd::{self, Status};
+use sockscope::term::visible;
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(report_panic));
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
         Ok(Status::InputProblems) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(io::stderr(), "sockscope: {e:#}");
+            let _ = writeln!(io::stderr(), "sockscope: {}", visible(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -40,4 +42,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
     })
+}
+
+/// A panic is a bug: say so on one line, with control characters in its
+/// message (which may quote input) made visible. A panic inside one
+/// input's worker is caught and reported as that input's error; the rest
+/// of the batch goes on.
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let msg = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string());
+    let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+    let _ =
+        writeln!(io::stderr(), "sockscope: internal error{at}: {} (please report this bug)", visible(&msg));
 }

@@ -4,13 +4,13 @@
 
 use std::io::Write;
 
-use anyhow::Context;
-
 use crate::analysis::{Analysis, SourceView};
 use crate::cli::ChartArgs;
 use crate::model::Kind;
+use crate::output::{FileOutput, Inputs};
 use crate::render::chart;
 use crate::render::charts::{self, ChartName};
+use crate::term::visible;
 
 use super::{Status, read_inputs};
 
@@ -19,6 +19,7 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     if !matches!(ext.as_deref(), Some("png" | "svg")) {
         anyhow::bail!("{}: the output must end in .png or .svg", args.output.display());
     }
+    let target = FileOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs))?;
     let (run, status) = read_inputs(&args.input, args.top.max(20), true)?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
@@ -45,8 +46,12 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         c.height = h;
     }
     charts::fit_height(&mut c);
-    chart::render(&c, &args.output).with_context(|| format!("writing {}", args.output.display()))?;
-    writeln!(out, "wrote {}", args.output.display())?;
+    let bytes = match ext.as_deref() {
+        Some("png") => chart::render_png(&c)?,
+        _ => chart::render_svg(&c)?.into_bytes(),
+    };
+    target.commit(&bytes)?;
+    writeln!(out, "wrote {}", visible(&args.output.display().to_string()))?;
     Ok(status)
 }
 

@@ -58,7 +58,7 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
     errors.append(&mut run.errors);
     run.errors = errors;
     for e in &run.errors {
-        eprintln!("sockscope: {e}");
+        eprintln!("sockscope: {}", crate::term::visible(&e.to_string()));
     }
     let status = if run.errors.is_empty() { Status::Ok } else { Status::InputProblems };
     if run.sources.is_empty() {

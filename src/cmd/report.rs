@@ -2,37 +2,46 @@
 
 use std::io::Write;
 
+use anyhow::Context;
+
 use crate::analysis::Analysis;
 use crate::cli::ReportArgs;
+use crate::output::{DirKind, DirOutput, Inputs};
 use crate::render;
+use crate::term::visible;
 
 use super::{Status, read_inputs};
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let top = args.top.max(1);
-    if args.output.exists() && !args.force {
-        anyhow::bail!("{} exists; pass --force to replace it", args.output.display());
-    }
+    // Before any input is read: a bad -o fails at once, and the staging
+    // directory exists (or the parent is unwritable) before minutes of work.
+    let report =
+        DirOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs), DirKind::Report)?;
+    let dest = report.dest().to_path_buf();
     // Per-snapshot lists at the report's own length; the peak and last
     // snapshots' detail keeps its own, longer rankings.
     let (run, status) = read_inputs(&args.input, top, true)?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
-    let doc = render::json::build(&run, top);
-    let analysis = Analysis::build(&run)?;
-    let staging = render::report::Staging::new(&args.output, args.force)?;
-    let page = render::report::build(&analysis, top, &generated_at(), &staging.charts())?;
-    let summary_json = |w: &mut dyn Write| -> anyhow::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, &doc)?;
-        writeln!(w)?;
-        Ok(())
-    };
-    staging.finish(&page, summary_json)?;
+    let written = (|| -> anyhow::Result<()> {
+        let doc = render::json::build(&run, top);
+        let analysis = Analysis::build(&run)?;
+        report.create_dir(render::report::CHARTS)?;
+        let page = render::report::build(&analysis, top, &generated_at(), &report)?;
+        render::report::write(&report, &page, |w| {
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            writeln!(w)?;
+            Ok(())
+        })?;
+        report.commit()
+    })();
+    written.with_context(|| format!("the report was not written ({} is as it was)", dest.display()))?;
     writeln!(
         out,
         "wrote {} (and report.md, charts/, summary.json next to it)",
-        args.output.join("index.html").display()
+        visible(&dest.join("index.html").display().to_string())
     )?;
     Ok(status)
 }

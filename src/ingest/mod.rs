@@ -203,7 +203,7 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     // Phase 1: sniff everything; read companions (and stdin, which cannot
     // be opened twice) right away.
     let mut results: Vec<(usize, One)> =
-        inputs.par_iter().enumerate().map(|(n, i)| (n, ingest_one(i, cfg, None))).collect();
+        inputs.par_iter().enumerate().map(|(n, i)| (n, contained(i, cfg, None))).collect();
     let ranges = port_ranges(&results);
     let fold_for = |host: &str| {
         let (eph_lo, eph_hi) = ranges.get(host).copied().unwrap_or((32768, 60999));
@@ -218,9 +218,9 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let (small, large): (Vec<usize>, Vec<usize>) =
         deferred.into_iter().partition(|n| size(&inputs[*n]) <= chunk);
     let mut tables: Vec<(usize, One)> =
-        small.par_iter().map(|n| (*n, ingest_one(&inputs[*n], cfg, Some(&fold_for)))).collect();
+        small.par_iter().map(|n| (*n, contained(&inputs[*n], cfg, Some(&fold_for)))).collect();
     for n in large {
-        tables.push((n, ingest_one(&inputs[n], cfg, Some(&fold_for))));
+        tables.push((n, contained(&inputs[n], cfg, Some(&fold_for))));
     }
     results.retain(|(_, r)| !matches!(r, One::Deferred));
     results.extend(tables);
@@ -298,6 +298,34 @@ fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
         }
     }
     out
+}
+
+/// [`ingest_one`], with a panic (a bug, should one slip through) caught
+/// and reported as this input's error, so the rest of the batch completes.
+fn contained(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>) -> One {
+    // Nothing half-built escapes: the input's own state is dropped, and
+    // the shared spool recovers its lock from poisoning.
+    let run = std::panic::AssertUnwindSafe(|| ingest_one(input, cfg, fold_for));
+    std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_string());
+        One::Failed(InputError::Panicked { path: input.path.clone(), message })
+    })
+}
+
+/// A test hook: `SOCKSCOPE_TEST_PANIC_ON=<text>` makes reading any input
+/// whose path contains `<text>` panic, so that the tests can check that a
+/// bug in one input's worker stays contained. Not for users.
+fn test_panic_hook(path: &Path) {
+    if let Some(v) = std::env::var_os("SOCKSCOPE_TEST_PANIC_ON")
+        && !v.is_empty()
+        && path.to_string_lossy().contains(&*v.to_string_lossy())
+    {
+        panic!("SOCKSCOPE_TEST_PANIC_ON matched {}", path.display());
+    }
 }
 
 /// Reads one input. Without `fold_for` (phase 1), socket tables other than
@@ -408,6 +436,7 @@ fn ingest_table(
             Some(c)
         });
         chunks.par_bridge().for_each(|c| {
+            test_panic_hook(path);
             let wcfg = chunk::WorkerCfg {
                 forced,
                 timestamp_mode: mode.get().copied().unwrap_or(false),

@@ -49,6 +49,10 @@ impl askama::filters::Escaper for Markdown {
                 '>' => dest.write_str("&gt;")?,
                 '&' => dest.write_str("&amp;")?,
                 '\n' | '\r' | '\t' => dest.write_char(' ')?,
+                // Escape sequences: `report.md` is also read with `cat`.
+                c if crate::term::is_unsafe(c) => {
+                    dest.write_str(&crate::term::visible(c.encode_utf8(&mut [0; 4])))?
+                }
                 c => dest.write_char(c)?,
             }
             prev = Some(c);

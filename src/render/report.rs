@@ -5,16 +5,15 @@
 //! Pages are built with askama templates (`templates/report.html`,
 //! `templates/report.md`), which escape every value taken from inputs —
 //! HTML-escaping for the page, Markdown-escaping (`render::markdown`) for the
-//! Markdown. The output directory is written under a temporary name and
-//! renamed at the end, so a failed run never leaves half a report.
-
-use std::path::{Path, PathBuf};
+//! Markdown. Everything is written into a staged [`DirOutput`], renamed
+//! into place by the caller, so a failed run never leaves half a report.
 
 use askama::Template;
 use rayon::prelude::*;
 
 use crate::analysis::{self, Analysis, SourceView, thousands};
 use crate::model::Kind;
+use crate::output::DirOutput;
 use crate::render::chart::{self, Chart};
 use crate::render::charts;
 
@@ -118,7 +117,12 @@ struct MdPage<'a> {
 
 /// Builds the page: runs the passes and renders every chart (in parallel)
 /// into `charts`.
-pub fn build(a: &Analysis<'_>, top: usize, generated: &str, charts: &Path) -> anyhow::Result<ReportPage> {
+pub fn build(
+    a: &Analysis<'_>,
+    top: usize,
+    generated: &str,
+    charts: &DirOutput,
+) -> anyhow::Result<ReportPage> {
     let run = a.run;
     let hosts = a.hosts();
     let mut page = ReportPage {
@@ -262,7 +266,7 @@ fn source_section(
     index: usize,
     featured: bool,
     top: usize,
-    charts_dir: &Path,
+    charts_dir: &DirOutput,
 ) -> anyhow::Result<SourceSection> {
     let (ls, lk) = v.last();
     let span = v.span();
@@ -537,14 +541,14 @@ fn peak_then_last<'a>(
     out
 }
 
-fn render_chart(mut c: Chart, dir: &Path, file: &str) -> anyhow::Result<ChartOut> {
+fn render_chart(mut c: Chart, out: &DirOutput, file: &str) -> anyhow::Result<ChartOut> {
     charts::fit_height(&mut c);
-    std::fs::write(dir.join(format!("{file}.svg")), chart::render_svg(&c)?)?;
-    std::fs::write(dir.join(format!("{file}.png")), chart::render_png(&c)?)?;
+    out.write(format!("{CHARTS}/{file}.svg"), chart::render_svg(&c)?.as_bytes())?;
+    out.write(format!("{CHARTS}/{file}.png"), &chart::render_png(&c)?)?;
     Ok(ChartOut { file: file.to_string(), title: c.title.clone() })
 }
 
-fn fleet(a: &Analysis<'_>, dir: &Path) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
+fn fleet(a: &Analysis<'_>, dir: &DirOutput) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
     let hs = analysis::fleet::host_states(a);
     let mut table = TableOut::new(
         "Hosts at their last snapshot (main socket capture)",
@@ -606,104 +610,35 @@ pub fn slug(s: &str) -> String {
     t
 }
 
-/// The report directory being written: a temporary directory next to the
-/// destination, renamed into place by [`Staging::finish`] and removed if
-/// anything fails before (so a report is written whole or not at all).
-pub struct Staging {
-    dir: PathBuf,
-    tmp: PathBuf,
-    /// Where an existing report is moved while the new one takes its place.
-    old: PathBuf,
-    done: bool,
-}
+/// The charts' directory inside the report.
+pub const CHARTS: &str = "charts";
 
-impl Staging {
-    /// Creates the temporary directory (and its `charts/`) for `dir`.
-    pub fn new(dir: &Path, force: bool) -> anyhow::Result<Staging> {
-        use anyhow::Context;
-        if dir.exists() && !force {
-            anyhow::bail!("{} exists; pass --force to replace it", dir.display());
-        }
-        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        let name =
-            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-        let pid = std::process::id();
-        let staging = Staging {
-            dir: dir.to_path_buf(),
-            tmp: parent.join(format!(".{name}.tmp-{pid}")),
-            old: parent.join(format!(".{name}.old-{pid}")),
-            done: false,
-        };
-        std::fs::create_dir_all(staging.charts())
-            .with_context(|| format!("creating {}", staging.tmp.display()))?;
-        Ok(staging)
-    }
-
-    /// Where [`build`] writes the charts.
-    pub fn charts(&self) -> PathBuf {
-        self.tmp.join("charts")
-    }
-
-    /// Writes the pages and `summary.json` (streamed by `summary_json`:
-    /// for a long capture loop it is tens of megabytes), then renames the
-    /// directory into place, replacing an old one.
-    pub fn finish(
-        mut self,
-        page: &ReportPage,
-        summary_json: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        use anyhow::Context;
-        let tmp = self.tmp.clone();
-        let result = (|| -> anyhow::Result<()> {
-            let html = HtmlPage { page }.render()?;
-            let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("index.html"))?);
-            let known: std::collections::HashSet<&str> = page
-                .fleet_charts
-                .iter()
-                .chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts)))
-                .map(|c| c.file.as_str())
-                .collect();
-            write_inlined(&html, &self.charts(), &known, &mut f)?;
-            std::io::Write::flush(&mut f)?;
-            std::fs::write(tmp.join("report.md"), MdPage { page }.render()?)?;
-            let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.join("summary.json"))?);
-            summary_json(&mut f)?;
-            std::io::Write::flush(&mut f)?;
-            Ok(())
-        })();
-        result.with_context(|| format!("writing the report into {}", tmp.display()))?;
-        let dir = self.dir.clone();
-        let old: Option<PathBuf> = if dir.exists() {
-            let o = self.old.clone();
-            std::fs::rename(&dir, &o).with_context(|| format!("moving the old {} aside", dir.display()))?;
-            Some(o)
-        } else {
-            None
-        };
-        std::fs::rename(&tmp, &dir)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
-        self.done = true;
-        if let Some(o) = old {
-            let _ = std::fs::remove_dir_all(o);
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_dir_all(&self.tmp);
-        }
-    }
+/// Writes the pages and `summary.json` (streamed by `summary_json`: for a
+/// long capture loop it is tens of megabytes) into `out`, whose `charts/`
+/// [`build`] has filled. The caller commits `out`.
+pub fn write(
+    out: &DirOutput,
+    page: &ReportPage,
+    summary_json: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let html = HtmlPage { page }.render()?;
+    let known: std::collections::HashSet<&str> = page
+        .fleet_charts
+        .iter()
+        .chain(page.hosts.iter().flat_map(|h| h.sources.iter().flat_map(|s| &s.charts)))
+        .map(|c| c.file.as_str())
+        .collect();
+    out.write_with("index.html", |w| write_inlined(&html, out, &known, w))?;
+    out.write("report.md", MdPage { page }.render()?.as_bytes())?;
+    out.write_with("summary.json", summary_json)?;
+    Ok(())
 }
 
 /// Writes `html`, replacing each chart placeholder by the chart's SVG file
 /// (read from disk one at a time).
 fn write_inlined(
     html: &str,
-    charts: &Path,
+    charts: &DirOutput,
     known: &std::collections::HashSet<&str>,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
@@ -714,7 +649,7 @@ fn write_inlined(
         let file = &after[..end];
         out.write_all(&rest.as_bytes()[..at])?;
         if known.contains(file) {
-            let mut svg = std::fs::File::open(charts.join(format!("{file}.svg")))?;
+            let mut svg = charts.open(format!("{CHARTS}/{file}.svg"))?;
             std::io::copy(&mut svg, out)?;
         } else {
             out.write_all(&rest.as_bytes()[at..at + INLINE_MARK.len() + end + 3])?;
@@ -732,15 +667,24 @@ mod tests {
     #[test]
     fn charts_are_inlined_from_their_files_and_only_known_ones() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("v0-a.svg"), "<svg>A</svg>").unwrap();
-        std::fs::write(dir.path().join("secret.svg"), "<svg>S</svg>").unwrap();
+        let out = DirOutput::create(
+            &dir.path().join("r"),
+            false,
+            &crate::output::Inputs::default(),
+            crate::output::DirKind::Report,
+        )
+        .unwrap();
+        out.create_dir(CHARTS).unwrap();
+        out.write("charts/v0-a.svg", b"<svg>A</svg>").unwrap();
+        out.write("charts/secret.svg", b"<svg>S</svg>").unwrap();
         let a = ChartOut { file: "v0-a".into(), title: "t".into() };
         let html = format!("<p>x</p>{}<p>{INLINE_MARK}secret--></p>{INLINE_MARK}unterminated", a.inline());
         let known = ["v0-a"].into_iter().collect();
         let mut out = Vec::new();
-        write_inlined(&html, dir.path(), &known, &mut out).unwrap();
+        let mut got = Vec::new();
+        write_inlined(&html, &out, &known, &mut got).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            String::from_utf8(got).unwrap(),
             format!("<p>x</p><svg>A</svg><p>{INLINE_MARK}secret--></p>{INLINE_MARK}unterminated")
         );
     }

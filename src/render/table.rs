@@ -14,6 +14,7 @@ use crate::frame::{Frames, col, for_each_batch, snapshot_rows};
 use crate::ingest::Ingested;
 use crate::render::json::long_map;
 use crate::snapshot::{KindSummary, SnapshotSummary};
+use crate::term::{visible, visible_lines};
 
 /// At most this many snapshot rows per table; the rest are elided.
 const MAX_ROWS: usize = 24;
@@ -152,8 +153,8 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
         let _ = writeln!(
             out,
             "== {} · {} · {} · {} snapshot{}{} ==",
-            src.host,
-            src.path,
+            visible(&src.host),
+            visible(&src.path),
             kind.name(),
             g.count,
             if g.count == 1 { "" } else { "s" },
@@ -216,7 +217,7 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
         let mut t = table();
         t.set_header(vec![rl.to_string(), "count".into(), "  ".into(), pl.to_string(), "count".into()]);
         for i in 0..r.len().max(p.len()) {
-            let (a, an) = r.get(i).map(|(a, n)| (a.clone(), n.to_string())).unwrap_or_default();
+            let (a, an) = r.get(i).map(|(a, n)| (visible(a).into_owned(), n.to_string())).unwrap_or_default();
             let (b, bn) = p.get(i).map(|(b, n)| (b.to_string(), n.to_string())).unwrap_or_default();
             t.add_row(vec![a, an, String::new(), b, bn]);
         }
@@ -263,8 +264,8 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
     for s in &run.sources {
         let l = &s.lines;
         t.add_row(vec![
-            s.path.clone(),
-            s.host.clone(),
+            visible(&s.path).into_owned(),
+            visible(&s.host).into_owned(),
             s.format.clone(),
             l.total.to_string(),
             l.parsed.to_string(),
@@ -282,23 +283,27 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
     let _ = writeln!(out, "{t}");
     for s in &run.sources {
         for r in s.lines.rejected_samples.iter().take(3) {
-            let _ = writeln!(out, "rejected {}:{}: {}: {}", s.path, r.line, r.reason, r.text);
+            let _ =
+                writeln!(out, "rejected {}:{}: {}: {}", visible(&s.path), r.line, r.reason, visible(&r.text));
         }
         if s.lines.rejected > 3 {
             let _ = writeln!(
                 out,
                 "  … {} rejected lines in {} (all samples in --format json)",
-                s.lines.rejected, s.path
+                s.lines.rejected,
+                visible(&s.path)
             );
         }
         for n in &s.notes {
-            let _ = writeln!(out, "note {}: {}", s.path, n);
+            let _ = writeln!(out, "note {}: {}", visible(&s.path), visible(n));
         }
     }
     if !run.skipped.is_empty() {
         let _ = writeln!(out, "skipped {} files that are not captures", run.skipped.len());
     }
-    out_w.write_all(text.as_bytes())?;
+    // Every field from the inputs was made visible above (so widths are
+    // right); this is the guard for anything added later.
+    out_w.write_all(visible_lines(&text).as_bytes())?;
     Ok(())
 }
 
