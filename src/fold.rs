@@ -758,7 +758,8 @@ impl SegmentAcc {
         }
         self.ignored_rows += o.ignored_rows;
         if let Some(n) = o.ct_trailer {
-            *self.ct_trailer.get_or_insert(0) += n;
+            let t = self.ct_trailer.get_or_insert(0);
+            *t = t.saturating_add(n);
         }
     }
 

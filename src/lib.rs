@@ -31,3 +31,15 @@ pub mod render;
 pub mod snapshot;
 pub mod spool;
 pub mod term;
+
+#[cfg(test)]
+mod tests {
+    /// The property tests rely on overflow checks to find arithmetic that
+    /// would wrap silently (Cargo.toml turns them on for this package in
+    /// every profile the tests run in).
+    #[test]
+    fn overflow_checks_are_on() {
+        let x: u8 = std::hint::black_box(255);
+        assert!(std::panic::catch_unwind(|| x + 1).is_err());
+    }
+}

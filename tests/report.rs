@@ -114,7 +114,7 @@ fn report_md_snapshot() {
 fn existing_output_needs_force_and_is_replaced_whole() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    std::fs::create_dir(&out).unwrap();
+    run_report(&["samples/db-1/ss-tan.txt"], &out);
     std::fs::write(out.join("old.txt"), "x").unwrap();
     sockscope()
         .args(["report", "samples/db-1/ss-tan.txt", "-o"])

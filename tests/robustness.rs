@@ -108,14 +108,18 @@ proptest! {
             0..60,
         ),
         chunk in 1usize..400,
+        max_line in 1usize..120,
     ) {
-        use sockscope::ingest::{chunk::{process_chunk, WorkerCfg}, merge::Merger, read::{BufPool, ChunkReader}};
+        use sockscope::ingest::{chunk::{process, WorkerCfg}, merge::Merger, read::{BufPool, ChunkReader}};
         let text = lines.join("\n");
         let pool = BufPool::default();
         let mut m = Merger::new(0, 5, None, false);
         let cfg = WorkerCfg { forced: None, timestamp_mode: false, keep: 5, fold: Default::default() };
-        for c in ChunkReader::new(text.as_bytes(), chunk, &pool) {
-            m.push(process_chunk(c.index, c.data(), &cfg));
+        // Small line limits: some lines are too long to keep, and are still
+        // counted once each.
+        for c in ChunkReader::new(text.as_bytes(), chunk, &pool).max_line(max_line) {
+            prop_assert!(c.buf.capacity() <= chunk + max_line + 1 || c.buf.capacity() <= 1024);
+            m.push(process(&c, &cfg));
         }
         m.finish();
         let c = m.counts;

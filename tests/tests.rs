@@ -8,4 +8,5 @@ mod corpus;
 mod regression;
 mod report;
 mod robustness;
+mod safety;
 mod samples;

@@ -19,6 +19,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let report =
         DirOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs), DirKind::Report)?;
     let dest = report.dest().to_path_buf();
+    let replacing = dest.symlink_metadata().is_ok();
     // Per-snapshot lists at the report's own length; the peak and last
     // snapshots' detail keeps its own, longer rankings.
     let (run, status) = read_inputs(&args.input, top, true)?;
@@ -31,13 +32,20 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         report.create_dir(render::report::CHARTS)?;
         let page = render::report::build(&analysis, top, &generated_at(), &report)?;
         render::report::write(&report, &page, |w| {
-            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            render::json::write_pretty(&mut *w, &doc)?;
             writeln!(w)?;
             Ok(())
         })?;
         report.commit()
     })();
-    written.with_context(|| format!("the report was not written ({} is as it was)", dest.display()))?;
+    written.with_context(|| {
+        let d = visible(&dest.display().to_string()).into_owned();
+        if replacing {
+            format!("the report was not written (the previous one in {d} is unchanged)")
+        } else {
+            format!("the report was not written (nothing was left at {d})")
+        }
+    })?;
     writeln!(
         out,
         "wrote {} (and report.md, charts/, summary.json next to it)",

@@ -16,7 +16,7 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     }
     match args.format {
         SummaryFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &render::json::build(&run, top))?;
+            render::json::write_pretty(&mut *out, &render::json::build(&run, top))?;
             writeln!(out)?;
         }
         SummaryFormat::Table => render::table::render(&run, top, out)?,

@@ -16,7 +16,7 @@ use crate::parse::timestamp::RawTime;
 use crate::parse::{Line, LineState, RejectReason, Section, Structure, TableFormat, classify};
 use crate::snapshot::{Beside, reduce_detail, reduce_into};
 
-use super::read::lines;
+use super::read::{Chunk, lines};
 
 /// How many rejected lines are kept as samples per source.
 pub const MAX_SAMPLES: usize = 10;
@@ -62,10 +62,20 @@ pub struct RejectLog {
 
 impl RejectLog {
     pub fn add(&mut self, line: u64, text: &[u8], reason: RejectReason) {
+        self.add_sized(line, text, text.len() as u64, reason);
+    }
+
+    /// Adds a line of which only `text`, its head, was kept: `bytes` is its
+    /// whole length (for a line too long to buffer).
+    pub fn add_sized(&mut self, line: u64, text: &[u8], bytes: u64, reason: RejectReason) {
         self.count += 1;
         *self.by_reason.entry(reason).or_default() += 1;
         if self.samples.len() < MAX_SAMPLES {
-            self.samples.push(RejectSample { line, text: sample_text(text), reason });
+            let mut text = sample_text(text);
+            if reason == RejectReason::LineTooLong {
+                text = format!("{text} [{bytes} bytes]");
+            }
+            self.samples.push(RejectSample { line, text, reason });
         }
     }
 }
@@ -183,7 +193,37 @@ impl Cur {
     }
 }
 
-/// Classifies and folds one chunk.
+/// Classifies and folds one chunk of the reader.
+pub fn process(c: &Chunk, cfg: &WorkerCfg) -> ChunkOut {
+    match c.long_line {
+        Some(bytes) => long_line(c.index, c.data(), bytes),
+        None => process_chunk(c.index, c.data(), cfg),
+    }
+}
+
+/// A chunk that is one line too long to keep: rejected, with its length.
+/// Deferred like any reject before a section title: inside a netstat UNIX
+/// section it is ignored.
+fn long_line(index: usize, head: &[u8], bytes: u64) -> ChunkOut {
+    let mut deferred = RejectLog::default();
+    deferred.add_sized(1, head, bytes, RejectReason::LineTooLong);
+    ChunkOut {
+        index,
+        counts: LineCounts::default(),
+        rejects: RejectLog::default(),
+        deferred,
+        end_section: None,
+        segments: Vec::new(),
+        bodies: Vec::new(),
+        names: Vec::new(),
+        kinds_seen: [0; Kind::COUNT],
+        sockstat_lines: 0,
+        timestamps: 0,
+        messages: Vec::new(),
+    }
+}
+
+/// Classifies and folds one chunk of whole lines.
 pub fn process_chunk(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     match repair_interleaved_trailers(data) {
         Some(fixed) => process_lines(index, &fixed, cfg),
@@ -354,7 +394,8 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                         messages.push((lineno, sample_text(line)))
                     }
                     Structure::ConntrackTrailer(n) => {
-                        *cur.acc.ct_trailer.get_or_insert(0) += n;
+                        let t = cur.acc.ct_trailer.get_or_insert(0);
+                        *t = t.saturating_add(n);
                         cur.ct_expected = Some(n);
                         cur.ct_boundary = cur.ct_rows >= n;
                     }

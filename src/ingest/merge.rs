@@ -135,6 +135,12 @@ impl<'a> Merger<'a> {
         }
     }
 
+    /// The index of the next chunk to merge: every chunk before it is
+    /// merged, every one from it on is pending or not yet read.
+    pub fn next_chunk(&self) -> usize {
+        self.next
+    }
+
     /// True once `--strict` found a rejected line: stop feeding chunks.
     pub fn failed(&self) -> bool {
         self.strict && self.first_reject.is_some()
@@ -211,7 +217,8 @@ impl<'a> Merger<'a> {
                     self.close();
                     let d = *d;
                     if let Some(n) = d.ct_trailer {
-                        *self.ct_trailer_total.get_or_insert(0) += n;
+                        let t = self.ct_trailer_total.get_or_insert(0);
+                        *t = t.saturating_add(n);
                     }
                     let time = match d.start {
                         SegStart::Time(t) => Some(t),
@@ -255,7 +262,8 @@ impl<'a> Merger<'a> {
     fn close(&mut self) {
         let Some(o) = self.open.take() else { return };
         if let Some(n) = o.acc.ct_trailer {
-            *self.ct_trailer_total.get_or_insert(0) += n;
+            let t = self.ct_trailer_total.get_or_insert(0);
+            *t = t.saturating_add(n);
         }
         // A snapshot that spans chunks: rare enough to always reduce its
         // detail.

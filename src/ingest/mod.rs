@@ -14,6 +14,7 @@ pub mod sniff;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -266,6 +267,10 @@ fn listening_in_range(path: &Path, lo: u16, hi: u16) -> Vec<u16> {
     let mut ports = std::collections::BTreeSet::new();
     let finder = memchr::memmem::Finder::new(b"LISTEN");
     for c in ChunkReader::new(stream, read::CHUNK_SIZE, &pool) {
+        if c.long_line.is_some() {
+            pool.put(c.buf);
+            continue;
+        }
         let data = c.data();
         let mut from = 0;
         while let Some(p) = finder.find(&data[from..]) {
@@ -415,38 +420,73 @@ fn ingest_table(
     cfg: &IngestConfig,
     fold_cfg: FoldCfg,
 ) -> (SourceReport, Box<Tables>, Option<InputError>) {
-    let pool = BufPool::default();
+    // Memory bound: at most `window` chunks are between the reader and the
+    // merger (being parsed, or parsed and waiting for an earlier one), so
+    // chunk buffers take at most `window` × (chunk size + MAX_LINE), the
+    // pool holds no more than that many spare, and the merger's pending
+    // chunk results are fewer than `window`, however uneven the chunks'
+    // costs are.
+    let window = 2 * rayon::current_num_threads().max(1);
+    let pool = BufPool::with_cap(window);
     let mode: OnceLock<bool> = OnceLock::new();
     let mut m0 = merge::Merger::with_spill(0, cfg.keep, cfg.tz.as_ref(), cfg.strict, cfg.spill.clone());
     let fold_cfg = &fold_cfg;
     m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
     let merger = Mutex::new(m0);
+    // Signalled when the merger takes a chunk, or when a worker panics.
+    let progress = std::sync::Condvar::new();
+    let aborted = std::sync::atomic::AtomicBool::new(false);
     let reader = Mutex::new(ChunkReader::new(stream, cfg.chunk_size, &pool));
     let forced = forced_table(cfg.format);
     {
-        // The iterator stops early once --strict has failed.
+        // The iterator stops early once --strict has failed, and waits
+        // while the window is full.
         let chunks = std::iter::from_fn(|| {
-            if merger.lock().map(|m| m.failed()).unwrap_or(true) {
+            let mut r = reader.lock().ok()?;
+            let next = r.chunks();
+            let m = merger.lock().ok()?;
+            let m = progress
+                .wait_while(m, |m| {
+                    !m.failed() && m.next_chunk() + window <= next && !aborted.load(Ordering::Acquire)
+                })
+                .ok()?;
+            if m.failed() || aborted.load(Ordering::Acquire) {
                 return None;
             }
-            let c = reader.lock().ok()?.next()?;
+            drop(m);
+            let c = r.next()?;
             if c.index == 0 {
                 let _ = mode.set(chunk::has_timestamps(c.data()));
             }
             Some(c)
         });
         chunks.par_bridge().for_each(|c| {
-            test_panic_hook(path);
-            let wcfg = chunk::WorkerCfg {
-                forced,
-                timestamp_mode: mode.get().copied().unwrap_or(false),
-                keep: cfg.keep,
-                fold: fold_cfg.clone(),
-            };
-            let out = chunk::process_chunk(c.index, c.data(), &wcfg);
+            // A panic here must not leave the reader waiting for this
+            // chunk forever: flag it, wake the reader, then unwind.
+            let work = std::panic::AssertUnwindSafe(|| {
+                test_panic_hook(path);
+                let wcfg = chunk::WorkerCfg {
+                    forced,
+                    timestamp_mode: mode.get().copied().unwrap_or(false),
+                    keep: cfg.keep,
+                    fold: fold_cfg.clone(),
+                };
+                let out = chunk::process(&c, &wcfg);
+                if let Ok(mut m) = merger.lock() {
+                    m.push(out);
+                }
+            });
+            let result = std::panic::catch_unwind(work);
             pool.put(c.buf);
-            if let Ok(mut m) = merger.lock() {
-                m.push(out);
+            if result.is_err() {
+                aborted.store(true, Ordering::Release);
+            }
+            // Under the lock, so the reader cannot miss the wake-up
+            // between its check and its wait.
+            drop(merger.lock());
+            progress.notify_all();
+            if let Err(p) = result {
+                std::panic::resume_unwind(p);
             }
         });
     }
@@ -559,6 +599,13 @@ fn ingest_lines(
     let mut counts = LineCounts::default();
     let mut rejects = chunk::RejectLog::default();
     for c in reader.by_ref() {
+        if let Some(bytes) = c.long_line {
+            counts.total += 1;
+            counts.rejected += 1;
+            rejects.add_sized(counts.total, c.data(), bytes, RejectReason::LineTooLong);
+            pool.put(c.buf);
+            continue;
+        }
         for line in read::lines(c.data()) {
             counts.total += 1;
             match take(line) {

@@ -15,9 +15,14 @@ use std::sync::Mutex;
 
 /// Default chunk size.
 pub const CHUNK_SIZE: usize = 8 << 20;
-/// A chunk grows up to this size looking for a line end; past it a line is
-/// cut (and rejected as too long).
-const MAX_CHUNK: usize = 64 << 20;
+/// Longest line a chunk holds whole: the longest real socket rows (`ss
+/// -tanpie` with many owning processes) are a few KiB. A longer line at a
+/// chunk's end is not buffered: its first [`LONG_LINE_HEAD`] bytes and its
+/// length are kept, the rest is skipped, and it is rejected as too long. A
+/// chunk buffer therefore never exceeds `chunk_size + MAX_LINE` bytes.
+pub const MAX_LINE: usize = crate::parse::MAX_LINE;
+/// What is kept of a line longer than [`MAX_LINE`] (for its sample).
+pub const LONG_LINE_HEAD: usize = 1024;
 
 /// Compression of an input stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,30 +97,47 @@ fn wrap(stream: Box<dyn Read + Send>, comp: Compression) -> io::Result<(Box<dyn 
     })
 }
 
-#[derive(Default)]
+/// Chunk buffers for reuse. Holds at most `cap` free buffers, each at
+/// most `chunk_size + MAX_LINE` bytes (the reader never grows one past
+/// that), so the pool's memory is bounded by `cap` times that.
 pub struct BufPool {
     free: Mutex<Vec<Vec<u8>>>,
+    cap: usize,
+}
+
+impl Default for BufPool {
+    fn default() -> Self {
+        BufPool::with_cap(4)
+    }
 }
 
 impl BufPool {
+    /// A pool keeping at most `cap` free buffers.
+    pub fn with_cap(cap: usize) -> Self {
+        BufPool { free: Mutex::new(Vec::new()), cap }
+    }
     pub fn get(&self) -> Vec<u8> {
         self.free.lock().ok().and_then(|mut f| f.pop()).unwrap_or_default()
     }
     pub fn put(&self, b: Vec<u8>) {
         if let Ok(mut f) = self.free.lock()
-            && f.len() < 8
+            && f.len() < self.cap
         {
             f.push(b);
         }
     }
 }
 
-/// One chunk: whole lines (the last chunk may end without a newline).
+/// One chunk: whole lines (the last chunk may end without a newline), or
+/// the head of one line too long to keep.
 pub struct Chunk {
     pub index: usize,
     /// Buffer from the pool; only `..len` is data.
     pub buf: Vec<u8>,
     pub len: usize,
+    /// `Some(bytes)`: this chunk is one line longer than [`MAX_LINE`], of
+    /// `bytes` bytes (without its newline); `data()` is its head.
+    pub long_line: Option<u64>,
 }
 
 impl Chunk {
@@ -129,9 +151,13 @@ pub struct ChunkReader<'p, R: Read> {
     inner: R,
     carry: Vec<u8>,
     chunk_size: usize,
+    max_line: usize,
     index: usize,
     eof: bool,
     pool: &'p BufPool,
+    /// A long line found at the end of the previous read: (head, length),
+    /// to be handed out as the next chunk.
+    long: Option<(Vec<u8>, u64)>,
     /// Decompressed bytes read so far.
     pub bytes: u64,
     /// The first read error; reading stops there.
@@ -144,12 +170,25 @@ impl<'p, R: Read> ChunkReader<'p, R> {
             inner,
             carry: Vec::new(),
             chunk_size: chunk_size.max(1),
+            max_line: MAX_LINE,
             index: 0,
             eof: false,
             pool,
+            long: None,
             bytes: 0,
             error: None,
         }
+    }
+
+    /// Sets the longest line kept whole (tests use small ones).
+    pub fn max_line(mut self, n: usize) -> Self {
+        self.max_line = n.max(1);
+        self
+    }
+
+    /// Chunks handed out so far.
+    pub fn chunks(&self) -> usize {
+        self.index
     }
 
     /// Reads until `buf` (of length `*filled`) holds `want` bytes or the
@@ -160,7 +199,8 @@ impl<'p, R: Read> ChunkReader<'p, R> {
         // would pay for zeroing a whole chunk buffer).
         while !self.eof && buf.len() < want {
             let before = buf.len();
-            buf.reserve(want - before);
+            // Exact: the buffer's size is part of the memory bound.
+            buf.reserve_exact(want - before);
             let res = (&mut self.inner).take((want - before) as u64).read_to_end(buf);
             self.bytes += (buf.len() - before) as u64;
             match res {
@@ -173,6 +213,45 @@ impl<'p, R: Read> ChunkReader<'p, R> {
             }
         }
         *filled = buf.len();
+    }
+
+    /// Reads and drops the rest of a line, up to and including its
+    /// newline; what follows goes to `carry`. Returns the bytes dropped
+    /// (without the newline).
+    fn skip_line(&mut self) -> u64 {
+        // What follows the newline becomes the carry: no more than one
+        // chunk buffer may hold.
+        let mut scratch = vec![0u8; (64 << 10).min(self.chunk_size + self.max_line)];
+        let mut skipped = 0u64;
+        while !self.eof {
+            let n = match self.inner.read(&mut scratch) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.error = Some(e);
+                    self.eof = true;
+                    break;
+                }
+            };
+            self.bytes += n as u64;
+            if let Some(nl) = memchr::memchr(b'\n', &scratch[..n]) {
+                skipped += nl as u64;
+                self.carry.extend_from_slice(&scratch[nl + 1..n]);
+                return skipped;
+            }
+            skipped += n as u64;
+        }
+        skipped
+    }
+
+    fn chunk(&mut self, buf: Vec<u8>, len: usize, long_line: Option<u64>) -> Chunk {
+        let index = self.index;
+        self.index += 1;
+        Chunk { index, buf, len, long_line }
     }
 }
 
@@ -202,8 +281,18 @@ impl<R: Read> Iterator for ChunkReader<'_, R> {
 
     fn next(&mut self) -> Option<Chunk> {
         let mut buf = self.pool.get();
-        let mut want = self.chunk_size.max(self.carry.len() + 1);
         buf.clear();
+        // `reserve_exact` before every copy: amortized growth would double
+        // a buffer past the bound.
+        if let Some((head, len)) = self.long.take() {
+            buf.reserve_exact(head.len());
+            buf.extend_from_slice(&head);
+            let n = buf.len();
+            return Some(self.chunk(buf, n, Some(len)));
+        }
+        let limit = self.chunk_size + self.max_line;
+        let mut want = self.chunk_size.max(self.carry.len() + 1).min(limit);
+        buf.reserve_exact(self.carry.len());
         buf.extend_from_slice(&self.carry);
         let mut filled = self.carry.len();
         self.carry.clear();
@@ -220,18 +309,29 @@ impl<R: Read> Iterator for ChunkReader<'_, R> {
                 self.carry.extend_from_slice(&buf[cut..filled]);
                 break cut;
             }
-            if want >= MAX_CHUNK {
-                // A line longer than MAX_CHUNK: cut at the last newline
-                // even before a continuation, or hard-cut.
-                let cut = memchr::memrchr(b'\n', &buf[..filled]).map_or(filled, |p| p + 1);
-                self.carry.extend_from_slice(&buf[cut..filled]);
-                break cut;
+            // No place to cut: the last line is still open.
+            let tail = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |p| p + 1);
+            if filled - tail > self.max_line {
+                // Too long to keep: its head and length, the rest skipped.
+                let head = buf[tail..filled.min(tail + LONG_LINE_HEAD)].to_vec();
+                let len = (filled - tail) as u64 + self.skip_line();
+                if tail == 0 {
+                    buf.clear();
+                    buf.extend_from_slice(&head); // shorter than what it held
+                    let n = buf.len();
+                    return Some(self.chunk(buf, n, Some(len)));
+                }
+                self.long = Some((head, len));
+                break tail;
             }
-            want = (want * 2).min(MAX_CHUNK);
+            if want >= limit {
+                // Continuation lines all the way: cut before one anyway.
+                self.carry.extend_from_slice(&buf[tail..filled]);
+                break tail;
+            }
+            want = (want * 2).min(limit);
         };
-        let index = self.index;
-        self.index += 1;
-        Some(Chunk { index, buf, len })
+        Some(self.chunk(buf, len, None))
     }
 }
 
@@ -296,6 +396,30 @@ mod tests {
         let v: Vec<_> = lines(b"x\n\ny").collect();
         assert_eq!(v, vec![&b"x"[..], b"", b"y"]);
         assert_eq!(lines(b"").count(), 0);
+    }
+
+    #[test]
+    fn a_line_too_long_to_keep_is_cut_to_its_head_and_measured() {
+        let long = "x".repeat(5000);
+        let text = format!("a 1\nb 2\n{long}\nc 3\n{long}");
+        for size in [1, 3, 10, 100, 4000] {
+            let pool = BufPool::default();
+            let mut got = Vec::new();
+            for c in ChunkReader::new(text.as_bytes(), size, &pool).max_line(2000) {
+                assert!(
+                    c.buf.capacity() <= size + 2000 + 1 || c.buf.capacity() <= LONG_LINE_HEAD,
+                    "size {size}: capacity {} for {:?}",
+                    c.buf.capacity(),
+                    (c.long_line, c.len)
+                );
+                got.push((c.long_line, c.data().to_vec()));
+            }
+            let longs: Vec<_> = got.iter().filter_map(|(l, d)| l.map(|n| (n, d.len()))).collect();
+            assert_eq!(longs, [(5000, LONG_LINE_HEAD), (5000, LONG_LINE_HEAD)], "size {size}");
+            let rest: Vec<u8> =
+                got.iter().filter(|(l, _)| l.is_none()).flat_map(|(_, d)| d.clone()).collect();
+            assert_eq!(rest, b"a 1\nb 2\nc 3\n", "size {size}");
+        }
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn outputs_never_overlap_inputs() {
     fs::write(caps.join("web-1/ss.txt"), "State Recv-Q").unwrap();
     // Even a marked directory is refused when it is or holds an input.
     fs::write(caps.join(MARKER), DirKind::Report.marker_text()).unwrap();
-    let inputs = Inputs::new(&[caps.clone()]);
+    let inputs = Inputs::new(std::slice::from_ref(&caps));
     for (dest, force) in [(&caps, true), (&caps, false), (&base, true)] {
         let e = refused(DirOutput::create(dest, force, &inputs, DirKind::Report));
         assert!(
@@ -158,7 +158,7 @@ fn chart_files_are_replaced_only_when_they_are_charts() {
     fs::write(&log, "tcp 0 0 1.2.3.4:1 5.6.7.8:2 ESTABLISHED\n").unwrap();
     let e = FileOutput::create(&log, true, &Inputs::default()).err().unwrap();
     assert!(matches!(e.downcast_ref::<OutputError>(), Some(OutputError::NotAChart { .. })), "{e}");
-    let e = FileOutput::create(&dest, true, &Inputs::new(&[dest.clone()])).err().unwrap();
+    let e = FileOutput::create(&dest, true, &Inputs::new(std::slice::from_ref(&dest))).err().unwrap();
     assert!(matches!(e.downcast_ref::<OutputError>(), Some(OutputError::IsInput { .. })), "{e}");
     // A dropped chart leaves no staging file.
     drop(FileOutput::create(&base.join("d.svg"), false, &Inputs::default()).unwrap());

@@ -75,13 +75,14 @@ impl CtStats {
                 for (name, v) in self.header.iter().zip(vals) {
                     let slot = self.counters.entry(name.clone()).or_default();
                     // `entries` is global, repeated on each CPU's row.
-                    if name == "entries" { *slot = *v } else { *slot += v }
+                    if name == "entries" { *slot = *v } else { *slot = slot.saturating_add(*v) }
                 }
             }
             CtStatLine::Keyed(kv) => {
                 for (k, v) in kv {
                     if k != "cpu" {
-                        *self.counters.entry(k.clone()).or_default() += v;
+                        let slot = self.counters.entry(k.clone()).or_default();
+                        *slot = slot.saturating_add(*v);
                     }
                 }
             }

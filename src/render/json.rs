@@ -250,3 +250,88 @@ pub fn long_map(df: &DataFrame, key: &str) -> PolarsResult<BTreeMap<u32, BTreeMa
     }
     Ok(out)
 }
+
+/// Writes `value` as pretty JSON that is also safe on a terminal: the
+/// characters serde_json leaves as they are but a terminal acts on (DEL,
+/// C1 controls such as the 8-bit CSI, bidirectional overrides) are written
+/// as `\uXXXX` escapes. The JSON decodes to exactly the same strings.
+pub fn write_pretty<W: std::io::Write, T: Serialize + ?Sized>(w: W, value: &T) -> serde_json::Result<()> {
+    let mut ser =
+        serde_json::Serializer::with_formatter(w, TerminalSafe(serde_json::ser::PrettyFormatter::new()));
+    value.serialize(&mut ser)
+}
+
+/// serde_json's pretty formatter with the escaping of [`write_pretty`].
+struct TerminalSafe<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+impl serde_json::ser::Formatter for TerminalSafe<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| crate::term::is_unsafe(*c)) {
+            w.write_all(&rest.as_bytes()[..at])?;
+            // Outside the BMP never: every unsafe character is below U+FFFF.
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod terminal_safe_tests {
+    #[test]
+    fn unsafe_characters_are_escaped_and_decode_to_the_same_string() {
+        let s = "a\u{1b}[2J \u{9b}31m \u{202e}x\u{7f} ünï";
+        let mut out = Vec::new();
+        super::write_pretty(&mut out, &serde_json::json!({ "k": [s] })).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.chars().any(|c| crate::term::is_unsafe(c) && c != '\n'), "{text}");
+        assert!(text.contains("\\u009b") && text.contains("\\u202e") && text.contains("ünï"), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["k"][0], s);
+        // Without such characters, byte for byte serde_json's own output.
+        let v = serde_json::json!({ "a": [1, {"b": "c\u{1b}"}], "d": {} , "e": [] });
+        let mut out = Vec::new();
+        super::write_pretty(&mut out, &v).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&v).unwrap());
+    }
+}

@@ -680,7 +680,6 @@ mod tests {
         let a = ChartOut { file: "v0-a".into(), title: "t".into() };
         let html = format!("<p>x</p>{}<p>{INLINE_MARK}secret--></p>{INLINE_MARK}unterminated", a.inline());
         let known = ["v0-a"].into_iter().collect();
-        let mut out = Vec::new();
         let mut got = Vec::new();
         write_inlined(&html, &out, &known, &mut got).unwrap();
         assert_eq!(
