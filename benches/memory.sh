@@ -50,6 +50,27 @@ with open(sys.argv[1], "w") as f:
 PY
 fi
 
+# Hostile shapes for the reader's bounds: one 256 MiB line without a
+# newline, and 256 lines of 1 MiB between real rows (each longer than the
+# 64 KiB line limit, rejected with its length).
+LONG1="$DATA/one-long-line.txt"
+LONGN="$DATA/long-lines.txt"
+if [ ! -s "$LONG1" ] || [ ! -s "$LONGN" ]; then
+  echo "== generating $LONG1 and $LONGN" >&2
+  python3 - "$LONG1" "$LONGN" <<'PY'
+import sys
+row = b"ESTAB 0 0 10.0.0.1:22 10.0.0.2:50000\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(row)
+    for _ in range(256):
+        f.write(b"x" * (1 << 20))
+with open(sys.argv[2], "wb") as f:
+    for _ in range(256):
+        f.write(row * 1000)
+        f.write(b"y" * (1 << 20) + b"\n")
+PY
+fi
+
 run() { # label file [env]
   local label=$1 file=$2 envs=${3:-}
   local out s r
@@ -90,4 +111,6 @@ fi
   run "same, SOCKSCOPE_SPOOL_MEMORY=0" "$DATA/ss-loop-200k.log" "SOCKSCOPE_SPOOL_MEMORY=0"
   run "2,000,000 one-row snapshots" "$TINY"
   run "500 hosts (a netstat loop and a conntrack listing each)" "$FLEET"
+  run "one 256 MiB line" "$LONG1"
+  run "256 lines of 1 MiB between rows" "$LONGN"
 } | tee "$DATA/memory.md"

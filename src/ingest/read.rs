@@ -83,6 +83,12 @@ fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     Ok(head[..n].to_vec())
 }
 
+/// Wraps any stream (stdin, a pipe, fuzzer input) in the decoder its
+/// first bytes call for.
+pub fn decoded(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    sniffed(raw)
+}
+
 fn sniffed(mut raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     let head = read_head(&mut raw)?;
     let comp = detect(&head);
