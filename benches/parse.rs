@@ -37,12 +37,7 @@ fn bench_formats(c: &mut Criterion) {
     ] {
         let data = chunk_of(path);
         g.throughput(Throughput::Bytes(data.len() as u64));
-        let cfg = WorkerCfg {
-            forced: None,
-            timestamp_mode: name.ends_with("loop"),
-            keep: 10,
-            fold: Default::default(),
-        };
+        let cfg = WorkerCfg { timestamp_mode: name.ends_with("loop"), keep: 10, ..Default::default() };
         g.bench_function(name, |b| b.iter(|| black_box(process_chunk(0, black_box(&data), &cfg))));
     }
     g.finish();
@@ -54,10 +49,9 @@ fn bench_formats(c: &mut Criterion) {
         let data = chunk_of(path);
         g.throughput(Throughput::Bytes(data.len() as u64));
         let cfg = WorkerCfg {
-            forced: None,
-            timestamp_mode: false,
-            keep: 10,
+            keep: 50,
             fold: sockscope::fold::FoldCfg { detail: true, ..Default::default() },
+            ..Default::default()
         };
         g.bench_function(name, |b| b.iter(|| black_box(process_chunk(0, black_box(&data), &cfg))));
     }

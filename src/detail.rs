@@ -95,7 +95,8 @@ pub struct SnapshotDetail {
     pub prefixes: Vec<Ranked<String>>,
     /// Local service ports (inbound and unknown sockets).
     pub local_services: Vec<LocalService>,
-    pub processes: Vec<Ranked<String>>,
+    /// Owning processes by (name, pid).
+    pub processes: Vec<Ranked<(String, Option<u32>)>>,
     pub ephemeral: Vec<EphemeralUse>,
     /// The range the shares are computed against.
     pub ephemeral_range: (u16, u16),
@@ -107,6 +108,32 @@ pub struct SnapshotDetail {
     /// [`crate::fold::MAX_FLOWS`]): (flows, sockets, error bound of the
     /// rankings in sockets).
     pub dropped: Option<(u64, u64, u64)>,
+    /// What each ranking left out, by table name.
+    pub cuts: Vec<(&'static str, Cut)>,
+}
+
+/// What a top-N ranking kept and left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cut {
+    /// Rows kept.
+    pub kept: u32,
+    /// Their count, summed.
+    pub kept_sum: u64,
+    /// Keys before the cut.
+    pub distinct: u64,
+    /// The count summed over every key.
+    pub all: u64,
+}
+
+impl Cut {
+    fn of<T>(kept: &[T], count: impl Fn(&T) -> u64, distinct: usize, all: u64) -> Cut {
+        Cut {
+            kept: kept.len() as u32,
+            kept_sum: kept.iter().map(count).sum(),
+            distinct: distinct as u64,
+            all,
+        }
+    }
 }
 
 /// Reduces a snapshot's detail accumulator.
@@ -151,42 +178,56 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
     // Each ranking holds one total per key and text only for what can make
     // the cut (a capture with 400,000 peers must not become 400,000 strings
     // and per-state rows at once).
-    out.peers = top_of_flows(&d.flows, keep, |k| Some((k.remote, dir(k))), |(a, dir)| (text(a), dir));
-    out.remote_services = top_of_flows(
+    let by_total = |r: &Ranked<_>| r.counts.total;
+    let (peers, c) = top_of_flows(&d.flows, keep, |k| Some((k.remote, dir(k))), |(a, dir)| (text(a), dir));
+    out.cuts.push(("peers", Cut::of(&peers, by_total, c.0, c.1)));
+    out.peers = peers;
+    let (services, c) = top_of_flows(
         &d.flows,
         keep,
         |k| k.remote_service.then_some((k.remote, k.port)),
         |(a, p)| (text(a), p),
     );
-    out.prefixes = top_of_flows(&d.flows, keep, |k| Prefix::of(names.name(&k.remote)), Prefix::text);
+    out.cuts.push(("services", Cut::of(&services, |r: &Ranked<_>| r.counts.total, c.0, c.1)));
+    out.remote_services = services;
+    let (prefixes, c) = top_of_flows(&d.flows, keep, |k| Prefix::of(names.name(&k.remote)), Prefix::text);
+    out.cuts.push(("prefixes", Cut::of(&prefixes, |r: &Ranked<_>| r.counts.total, c.0, c.1)));
+    out.prefixes = prefixes;
     let mut ls: Vec<LocalService> = local
         .into_iter()
         .map(|(port, counts)| LocalService { port, listening: listening.contains(&port), counts })
         .collect();
+    let (distinct, all) = (ls.len(), ls.iter().map(|l| l.counts.total).sum());
     ls.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then(a.port.cmp(&b.port)));
     ls.truncate(keep);
+    out.cuts.push(("local_services", Cut::of(&ls, |l| l.counts.total, distinct, all)));
     out.local_services = ls;
-    out.processes = top(d.processes.iter().map(|(p, c)| (*p, *c)).collect(), keep, text);
+    let procs: Vec<_> = d.processes.iter().map(|(p, c)| (*p, *c)).collect();
+    let (distinct, all) = (procs.len(), procs.iter().map(|p| p.1.total).sum());
+    out.processes = top(procs, keep, |(p, pid)| (text(p), pid));
+    out.cuts.push(("processes", Cut::of(&out.processes, |r| r.counts.total, distinct, all)));
 
     let size = u64::from(range.1.saturating_sub(range.0)) + 1;
     // Port exhaustion is about TCP's port space; UDP has its own.
     let tcp = crate::model::Proto::Tcp as u8;
-    let e: Vec<EphemeralUse> = top_of_flows(
+    let (e, c) = top_of_flows(
         &d.flows,
         keep,
         |k| (k.remote_service && k.proto == tcp).then_some((k.local, k.remote, k.port)),
         |(l, r, p)| (text(r), p, text(l)),
-    )
-    .into_iter()
-    .map(|Ranked { key: (remote, port, local), counts: c }| EphemeralUse {
-        local,
-        remote,
-        port,
-        sockets: c.total,
-        time_wait: c.states[TcpState::TimeWait as usize] as u64,
-        share: c.total as f64 / size as f64,
-    })
-    .collect();
+    );
+    out.cuts.push(("ephemeral", Cut::of(&e, |r: &Ranked<_>| r.counts.total, c.0, c.1)));
+    let e: Vec<EphemeralUse> = e
+        .into_iter()
+        .map(|Ranked { key: (remote, port, local), counts: c }| EphemeralUse {
+            local,
+            remote,
+            port,
+            sockets: c.total,
+            time_wait: c.states[TcpState::TimeWait as usize] as u64,
+            share: c.total as f64 / size as f64,
+        })
+        .collect();
     out.ephemeral = e;
 
     let mut l: Vec<ListenerRow> = d
@@ -213,8 +254,12 @@ pub fn finalize_detail(d: &DetailAcc, names: &dyn Names, keep: usize, range: (u1
         .iter()
         .map(|((a, p), (n, u))| CtDestination { addr: text(*a), port: *p, entries: *n, unreplied: *u })
         .collect();
+    let (distinct, all) = (cd.len(), cd.iter().map(|c| u64::from(c.entries)).sum());
     cd.sort_by(|a, b| b.entries.cmp(&a.entries).then_with(|| (&a.addr, a.port).cmp(&(&b.addr, b.port))));
     cd.truncate(keep);
+    if distinct > 0 {
+        out.cuts.push(("ct_destinations", Cut::of(&cd, |c| u64::from(c.entries), distinct, all)));
+    }
     out.ct_destinations = cd;
     out
 }
@@ -261,13 +306,14 @@ fn top_of_flows<K: Copy + Eq + std::hash::Hash, T: Ord>(
     keep: usize,
     group: impl Fn(&FlowKey) -> Option<K>,
     show: impl Fn(K) -> T,
-) -> Vec<Ranked<T>> {
+) -> (Vec<Ranked<T>>, (usize, u64)) {
     let mut totals: FastMap<K, u64> = fast_map();
     for (k, c) in flows {
         if let Some(g) = group(k) {
             *totals.entry(g).or_default() += c.total;
         }
     }
+    let all = (totals.len(), totals.values().sum());
     let winners = cut_top(totals.into_iter().collect(), keep, |t| *t, show);
     let mut counts: FastMap<K, StateCounts> = winners.iter().map(|w| (w.1, StateCounts::default())).collect();
     for (k, c) in flows {
@@ -275,7 +321,7 @@ fn top_of_flows<K: Copy + Eq + std::hash::Hash, T: Ord>(
             e.merge(c);
         }
     }
-    winners.into_iter().map(|(key, k, _)| Ranked { key, counts: counts[&k] }).collect()
+    (winners.into_iter().map(|(key, k, _)| Ranked { key, counts: counts[&k] }).collect(), all)
 }
 
 /// A remote /24 (IPv4) or /64 (IPv6) network, as a value.

@@ -332,7 +332,8 @@ pub struct DetailAcc {
     pub flows: FastMap<FlowKey, StateCounts>,
     pub dropped: DroppedFlows,
     pub listeners: FastMap<(AddrKey, u16), Listener>,
-    pub processes: FastMap<AddrKey, StateCounts>,
+    /// (name, pid) → sockets by state.
+    pub processes: FastMap<(AddrKey, Option<u32>), StateCounts>,
     /// Ephemeral-range ports seen listening so far (decides the flow side).
     pub eph_listen: FastMap<u16, ()>,
     /// Conntrack: state code → timeout histogram.
@@ -364,9 +365,10 @@ impl DetailAcc {
         cfg: &FoldCfg,
         intern: &mut impl FnMut(&'a [u8]) -> AddrKey,
     ) {
-        let process = r.process().map(|p| intern(p.name));
-        if let Some(p) = process {
-            self.processes.entry(p).or_default().add(state);
+        let owner = r.process();
+        let process = owner.map(|p| intern(p.name));
+        if let (Some(p), Some(o)) = (process, owner) {
+            self.processes.entry((p, o.pid)).or_default().add(state);
         }
         let Some(lport) = r.local.port else { return };
         if state == TcpState::Listen {
@@ -431,8 +433,8 @@ impl DetailAcc {
             e.send_q = e.send_q.max(l.send_q);
             e.process = e.process.or(l.process.map(m));
         }
-        for (p, c) in &o.processes {
-            self.processes.entry(m(*p)).or_default().merge(c);
+        for ((p, pid), c) in &o.processes {
+            self.processes.entry((m(*p), *pid)).or_default().merge(c);
         }
         for p in o.eph_listen.keys() {
             self.eph_listen.insert(*p, ());

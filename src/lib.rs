@@ -7,9 +7,8 @@
 //!   the in-order merger that assembles snapshots;
 //! - [`fold`]: the accumulators records are folded into;
 //! - [`snapshot`]: finished, bounded per-snapshot results;
-//! - [`spool`]: where finished snapshots wait for the outputs (memory,
-//!   then a temporary file);
-//! - [`frame`]: the polars DataFrames built from those results;
+//! - [`table`]: the tables every finished snapshot is written to (polars
+//!   DataFrames, one schema each), their store and the read-back;
 //! - [`render`]: JSON, CSV and table outputs;
 //! - [`output`]: writing outputs that never destroy anything (checks,
 //!   staging, cleanup on signals); [`term`]: terminal-safe text;
@@ -22,14 +21,13 @@ pub mod cmd;
 pub mod detail;
 pub mod error;
 pub mod fold;
-pub mod frame;
 pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod parse;
 pub mod render;
 pub mod snapshot;
-pub mod spool;
+pub mod table;
 pub mod term;
 
 #[cfg(test)]

@@ -1,18 +1,17 @@
 //! Finished snapshots: the bounded result of folding one snapshot.
 //!
 //! When a snapshot is complete its accumulators are reduced to the counts
-//! and the top-K lists that outputs use — a few hundred bytes, never
-//! proportional to its rows — and the merger hands it to the spool
-//! (`spool.rs`); only the peak and the last snapshot of each capture stay
-//! in memory whole ([`Highlight`]).
+//! and the top-N rankings — never proportional to its rows — and written
+//! as rows of the tables (`table/`), by the chunk worker for a snapshot
+//! inside its chunk and by the merger for one that spans chunks.
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::detail::{SnapshotDetail, finalize_detail};
+use crate::detail::{Cut, SnapshotDetail, finalize_detail};
 use crate::fold::{DetailAcc, KindAcc, Names, SegmentAcc};
 use crate::model::{CtState, Kind, Proto, TcpState};
 use crate::parse::ss::Sockstat;
-use crate::parse::timestamp::Resolution;
+use crate::parse::timestamp::{RawTime, Resolution, TzPolicy, resolve};
 
 /// One tool's view of one snapshot.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +39,12 @@ pub struct KindSummary {
     /// Connected sockets by direction × state (empty without detail).
     /// Boxed: most summaries have none.
     pub by_direction: Option<Box<[[u64; TcpState::COUNT]; 3]>>,
-    /// The report's detail; kept only for the peak and the last snapshot
-    /// of each source and tool.
+    /// The detail of the report's fold (direction, peers, services,
+    /// listeners, processes, ephemeral use, conntrack composition).
     pub detail: Option<Box<SnapshotDetail>>,
+    /// What the rankings above left out (`remote_addrs`, `local_ports`,
+    /// `ct_sources`).
+    pub cuts: Vec<(&'static str, Cut)>,
 }
 
 /// A finished snapshot of one source.
@@ -58,31 +60,6 @@ pub struct SnapshotSummary {
     pub first_line: u64,
     pub kinds: Vec<KindSummary>,
     pub sockstat: Option<Sockstat>,
-}
-
-/// One tool's part of a snapshot that the report looks at closely, with
-/// the snapshot it belongs to (`snap.kinds` is empty; the tool's summary,
-/// detail included, is `kind`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Held {
-    pub snap: SnapshotSummary,
-    pub kind: KindSummary,
-}
-
-/// The peak (first snapshot with the highest total) and the last snapshot
-/// of one source and tool: the only ones whose detail is kept. Built by the
-/// merger (`ingest/merge.rs`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Highlight {
-    pub peak: Held,
-    /// `None` when the peak is the last snapshot.
-    pub last: Option<Held>,
-}
-
-impl Highlight {
-    pub fn last(&self) -> &Held {
-        self.last.as_ref().unwrap_or(&self.peak)
-    }
 }
 
 /// Reduces a complete segment. `name` resolves address ids; the report's
@@ -136,18 +113,41 @@ fn finalize_kind(
     with_detail: bool,
 ) -> KindSummary {
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    fn cut<K>(kept: &[(K, u64)], distinct: usize, all: u64) -> Cut {
+        Cut {
+            kept: kept.len() as u32,
+            kept_sum: kept.iter().map(|x| x.1).sum(),
+            distinct: distinct as u64,
+            all,
+        }
+    }
+    let mut cuts = Vec::new();
     let mut remote = k.remote_counts();
-    let top_remote = top_by(&mut remote, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
-        .into_iter()
-        .map(|(a, c)| (lossy(names.name(&a)), c))
-        .collect();
+    let (distinct, all) = (remote.len(), remote.iter().map(|x| x.1).sum());
+    let top_remote: Vec<(String, u64)> =
+        top_by(&mut remote, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
+            .into_iter()
+            .map(|(a, c)| (lossy(names.name(&a)), c))
+            .collect();
+    if distinct > 0 {
+        cuts.push(("remote_addrs", cut(&top_remote, distinct, all)));
+    }
     let mut ports: Vec<_> = k.local_ports.iter().collect();
+    let (distinct, all) = (ports.len(), ports.iter().map(|x| x.1).sum());
     let top_local_ports = top_by(&mut ports, keep, |x| x.1, |a, b| a.0.cmp(&b.0));
+    if distinct > 0 {
+        cuts.push(("local_ports", cut(&top_local_ports, distinct, all)));
+    }
     let mut src: Vec<_> = k.ct_src.iter().map(|(a, c)| (*a, *c)).collect();
-    let top_ct_src = top_by(&mut src, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
-        .into_iter()
-        .map(|(a, c)| (lossy(names.name(&a)), c))
-        .collect();
+    let (distinct, all) = (src.len(), src.iter().map(|x| x.1).sum());
+    let top_ct_src: Vec<(String, u64)> =
+        top_by(&mut src, keep, |x| x.1, |a, b| names.name(&a.0).cmp(names.name(&b.0)))
+            .into_iter()
+            .map(|(a, c)| (lossy(names.name(&a)), c))
+            .collect();
+    if distinct > 0 {
+        cuts.push(("ct_sources", cut(&top_ct_src, distinct, all)));
+    }
     KindSummary {
         kind,
         total: k.rows,
@@ -165,60 +165,70 @@ fn finalize_kind(
         from_counters: false,
         by_direction: None,
         detail: k.detail.as_deref().filter(|_| with_detail).map(|d| reduce_detail(d, names, keep, range)),
+        cuts,
     }
     .with_direction()
 }
 
-/// What travels beside a snapshot's encoded summaries: rows per tool
-/// (`None`: not in the snapshot), cut addresses, and each tool's detail.
-#[derive(Debug, Default)]
-pub struct Beside {
-    pub totals: [Option<u64>; Kind::COUNT],
-    pub truncated_addrs: u64,
-    pub details: [Option<Box<SnapshotDetail>>; Kind::COUNT],
+/// A complete snapshot segment, ready to be reduced and written as rows.
+pub struct FinishedSegment<'a> {
+    pub source: u32,
+    pub index: u32,
+    pub time: Option<(DateTime<FixedOffset>, Resolution)>,
+    pub first_line: u64,
+    pub acc: &'a SegmentAcc,
+    pub names: &'a dyn Names,
+    pub keep: usize,
+    /// The ephemeral range direction and port use are computed against.
+    pub range: (u16, u16),
 }
 
-impl Beside {
-    /// Takes the details (and the direction table made from them) off
-    /// `kinds`: they are not encoded, and travel here.
-    pub fn take_from(kinds: &mut [KindSummary]) -> Beside {
-        let mut b = Beside::default();
-        for ks in kinds {
-            let k = ks.kind as usize;
-            b.totals[k] = Some(ks.total);
-            b.truncated_addrs += ks.truncated_addrs;
-            b.details[k] = ks.detail.take();
-            ks.by_direction = None;
-        }
-        b
+impl FinishedSegment<'_> {
+    /// Reduces the segment (every tool in it, with the detail its fold
+    /// gathered) and appends its rows to `tables`. Returns the rows whose
+    /// addresses netstat's column width cut.
+    pub fn write(&self, tables: &mut crate::table::Tables) -> u64 {
+        let kinds = finalize(self.acc, self.names, self.keep, self.range, &|_| true);
+        let truncated = kinds.iter().map(|k| k.truncated_addrs).sum();
+        let snap = SnapshotSummary {
+            source: self.source as usize,
+            index: self.index as usize,
+            time: self.time.map(|t| t.0),
+            time_resolution: self.time.map(|t| t.1),
+            first_line: self.first_line,
+            kinds,
+            sockstat: self.acc.sockstat,
+        };
+        tables.push(self.source, &snap);
+        truncated
     }
 }
 
-/// Reduces a complete segment (see [`finalize`]) and appends its encoded
-/// body (`spool::encode_body`) to `out`; returns what travels beside it.
-pub fn reduce_into(
-    acc: &SegmentAcc,
-    names: &dyn Names,
-    keep: usize,
-    range: (u16, u16),
-    detail: &dyn Fn(Kind) -> bool,
-    out: &mut Vec<u8>,
-) -> Beside {
-    let mut kinds = finalize(acc, names, keep, range, detail);
-    let beside = Beside::take_from(&mut kinds);
-    crate::spool::encode_body(acc.sockstat, &kinds, out);
-    beside
+/// A snapshot's time from its timestamp line: `Ok(None)` without one,
+/// `Err(note)` when the line cannot be placed in time (the note says why;
+/// the snapshot's time is then null, never invented).
+pub fn snapshot_time(
+    raw: Option<&RawTime>,
+    tz: Option<&TzPolicy>,
+) -> Result<Option<(DateTime<FixedOffset>, Resolution)>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    match resolve(raw, tz) {
+        Some(t) => Ok(Some(t)),
+        None => Err(match raw.zone.abbreviation() {
+            Some(a) => format!("time zone abbreviation {a:?} is not known; pass --tz to read these times"),
+            None => "a local time does not exist in the --tz zone (DST gap)".to_string(),
+        }),
+    }
 }
 
-/// Reduces the report's detail of one tool's snapshot (its rankings are
-/// at least 20 long, whatever `keep`).
+/// Reduces the detail of one tool's snapshot (`keep` rows per ranking).
 pub fn reduce_detail(
     d: &DetailAcc,
     names: &dyn Names,
     keep: usize,
     range: (u16, u16),
 ) -> Box<SnapshotDetail> {
-    Box::new(finalize_detail(d, names, keep.max(20), range))
+    Box::new(finalize_detail(d, names, keep, range))
 }
 
 impl KindSummary {
@@ -241,6 +251,7 @@ impl KindSummary {
             from_counters: false,
             by_direction: None,
             detail: None,
+            cuts: Vec::new(),
         }
     }
 

@@ -17,12 +17,12 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
 fn snapshots_with_chunk(text: &str, chunk: usize, timestamp_mode: bool) -> usize {
     let pool = BufPool::default();
     let mut m = Merger::new(0, 5, None, false);
-    let cfg = WorkerCfg { forced: None, timestamp_mode, keep: 5, fold: Default::default() };
+    let cfg = WorkerCfg { timestamp_mode, keep: 5, ..Default::default() };
     for c in ChunkReader::new(text.as_bytes(), chunk, &pool) {
         m.push(process_chunk(c.index, c.data(), &cfg));
     }
     m.finish();
-    m.spool.len()
+    m.snapshots as usize
 }
 
 #[test]
@@ -206,11 +206,11 @@ fn a_fifo_is_read_once_and_whole() {
     }
 }
 
-/// The peak and last snapshot of every tool — and their detail — must not
-/// depend on where chunks end: workers rank detail only where a peak or a
-/// last can be, and keep snapshots they cannot close open for the merger.
+/// Every table a run writes must not depend on where chunks end: workers
+/// write the snapshots complete inside their chunk and keep the others
+/// open for the merger, which numbers them all.
 #[test]
-fn highlights_do_not_depend_on_chunk_edges() {
+fn tables_do_not_depend_on_chunk_edges() {
     // ss rows per snapshot, and conntrack entries (0: none in that one).
     let ss = [3usize, 1, 5, 5, 2, 7, 1, 7, 4, 2, 6, 1];
     let ct = [2usize, 0, 4, 1, 0, 0, 6, 2, 0, 3, 0, 0];
@@ -235,28 +235,46 @@ fn highlights_do_not_depend_on_chunk_edges() {
         "Tue Mar  5 10:59:00 UTC 2024\nTotal: 5\nTCP:   4 (estab 2, closed 1, orphaned 0, timewait 1)\n",
     );
 
-    let highlights = |chunk: usize| {
+    let tables = |chunk: usize| {
         let pool = BufPool::default();
         let mut m = Merger::new(0, 5, None, false);
         let fold = sockscope::fold::FoldCfg { detail: true, ..Default::default() };
-        let cfg = WorkerCfg { forced: None, timestamp_mode: true, keep: 5, fold };
+        let cfg = WorkerCfg { timestamp_mode: true, keep: 5, fold, ..Default::default() };
         for c in ChunkReader::new(text.as_bytes(), chunk, &pool) {
             m.push(process_chunk(c.index, c.data(), &cfg));
         }
         m.finish();
-        assert_eq!(m.spool.len(), ss.len() + 1);
-        m.highlights
+        assert_eq!(m.snapshots as usize, ss.len() + 1);
+        let store = m.store().clone();
+        sockscope::table::SNAPSHOT_TABLES
+            .iter()
+            .map(|t| {
+                let df = store.table(t, None).unwrap();
+                // Row order inside a snapshot may differ; the set may not.
+                let by: Vec<&str> = df.get_column_names().into_iter().map(|c| c.as_str()).collect();
+                df.sort(by, Default::default()).unwrap()
+            })
+            .collect::<Vec<_>>()
     };
-    let whole = highlights(1 << 20);
-    let ss_peak = whole[1].as_ref().unwrap();
-    // The first of the two 7-row snapshots, and the counters-only last.
-    assert_eq!(ss_peak.peak.snap.index, 5);
-    assert!(ss_peak.peak.kind.detail.is_some());
-    assert_eq!(ss_peak.last().snap.index, ss.len());
-    let ct_h = whole[2].as_ref().unwrap();
-    assert_eq!((ct_h.peak.snap.index, ct_h.last().snap.index), (6, 9));
-    assert!(ct_h.peak.kind.detail.is_some() && ct_h.last().kind.detail.is_some());
+    let whole = tables(1 << 20);
+    let snaps = &whole[0];
+    // Every snapshot has a row per tool it holds.
+    assert_eq!(snaps.height(), ss.len() + ct.iter().filter(|c| **c > 0).count() + 1);
+    // And the detail of every one: peers rows for every ss snapshot.
+    let peers = &whole[6];
+    let mut with_peers: Vec<u32> =
+        peers.column("index").unwrap().u32().unwrap().into_no_null_iter().collect();
+    with_peers.sort();
+    with_peers.dedup();
+    assert_eq!(with_peers, (0..ss.len() as u32).collect::<Vec<_>>());
     for chunk in [64, 200, 333, 700, 1500] {
-        assert!(highlights(chunk) == whole, "chunks of {chunk} bytes");
+        let got = tables(chunk);
+        for (i, (a, b)) in whole.iter().zip(&got).enumerate() {
+            assert!(
+                a.equals_missing(b),
+                "table {} with chunks of {chunk} bytes:\n{a}\n{b}",
+                sockscope::table::SNAPSHOT_TABLES[i].name
+            );
+        }
     }
 }

@@ -114,7 +114,7 @@ proptest! {
         let text = lines.join("\n");
         let pool = BufPool::default();
         let mut m = Merger::new(0, 5, None, false);
-        let cfg = WorkerCfg { forced: None, timestamp_mode: false, keep: 5, fold: Default::default() };
+        let cfg = WorkerCfg { keep: 5, ..Default::default() };
         // Small line limits: some lines are too long to keep, and are still
         // counted once each.
         for c in ChunkReader::new(text.as_bytes(), chunk, &pool).max_line(max_line) {

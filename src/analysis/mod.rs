@@ -18,13 +18,16 @@ pub mod timeline;
 
 use std::collections::BTreeMap;
 
+use polars::prelude::*;
+
 use crate::ingest::Ingested;
 use crate::model::Kind;
-use crate::snapshot::{Highlight, KindSummary, SnapshotSummary};
+use crate::snapshot::{KindSummary, SnapshotSummary};
 pub use series::Series;
 
 /// The snapshots of one source file as seen by one tool.
 pub struct SourceView<'a> {
+    /// The source's id in the tables.
     pub source: usize,
     pub host: &'a str,
     pub path: &'a str,
@@ -33,24 +36,26 @@ pub struct SourceView<'a> {
     pub count: usize,
     /// States over the capture.
     pub series: Series,
-    /// The peak (the first snapshot with the highest total) and the last.
-    highlight: &'a Highlight,
+    /// The peak (the first snapshot with the highest total), detail
+    /// included.
+    peak: (SnapshotSummary, KindSummary),
+    /// The last snapshot, when it is not the peak.
+    last: Option<(SnapshotSummary, KindSummary)>,
     /// The host's ephemeral range, when a sysctl capture gave it.
     pub port_range: Option<(u16, u16)>,
 }
 
 impl<'a> SourceView<'a> {
-    pub fn peak(&self) -> (&'a SnapshotSummary, &'a KindSummary) {
-        let h = &self.highlight.peak;
-        (&h.snap, &h.kind)
+    pub fn peak(&self) -> (&SnapshotSummary, &KindSummary) {
+        (&self.peak.0, &self.peak.1)
     }
-    pub fn last(&self) -> (&'a SnapshotSummary, &'a KindSummary) {
-        let h = self.highlight.last();
-        (&h.snap, &h.kind)
+    pub fn last(&self) -> (&SnapshotSummary, &KindSummary) {
+        let l = self.last.as_ref().unwrap_or(&self.peak);
+        (&l.0, &l.1)
     }
     /// The peak is the last snapshot.
     pub fn peak_is_last(&self) -> bool {
-        self.highlight.last.is_none()
+        self.last.is_none()
     }
     /// "2026-11-25 20:44:11 → 20:44:30 UTC" or "snapshots 0–19" or "".
     pub fn span(&self) -> String {
@@ -76,8 +81,33 @@ pub struct Analysis<'a> {
     pub sysctl: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
 }
 
+/// One snapshot, read back whole (detail included) from the tables.
+fn snapshot_at(
+    run: &Ingested,
+    source: u32,
+    kind: Kind,
+    index: u32,
+) -> anyhow::Result<(SnapshotSummary, KindSummary)> {
+    let key = crate::table::Key { source, kind, index };
+    for b in run.store.batches() {
+        if b.source != source || index < b.first || index > b.last {
+            continue;
+        }
+        let found = crate::table::read::summaries(&b)?
+            .into_iter()
+            .find(|(s, k)| s.index as u32 == index && k.kind == kind);
+        if let Some((s, mut k)) = found {
+            let d = crate::table::read::detail(&b, &key)?;
+            k.attach_detail(d.map(Box::new));
+            return Ok((s, k));
+        }
+    }
+    anyhow::bail!("internal: snapshot {index} of source {source} ({}) is not in the tables", kind.name())
+}
+
 impl<'a> Analysis<'a> {
-    /// Reads the run's snapshots once (from the spool) and builds the views.
+    /// Reads the run's snapshots once (from the tables) and builds the
+    /// views.
     pub fn build(run: &'a Ingested) -> anyhow::Result<Analysis<'a>> {
         let mut sysctl: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
         // Per host, the first sysctl capture that has the port range (the
@@ -92,34 +122,62 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        // One view per (source, tool) that has a highlight.
-        let limit = series::points_per_series(run.highlights.len());
+        // One view per (source, tool): its snapshot count, its peak (the
+        // first snapshot with the most rows) and its last snapshot.
+        let snaps = run.store.table_columns(
+            &crate::table::snapshots::SCHEMA,
+            None,
+            Some(&["source_id", "kind", "index", "total"]),
+        )?;
+        let marks = snaps
+            .lazy()
+            .group_by_stable([col("source_id"), col("kind")])
+            .agg([
+                len().alias("count"),
+                col("index").filter(col("total").eq(col("total").max())).first().alias("peak"),
+                col("index").last().alias("last"),
+            ])
+            .collect()?;
+        let limit = series::points_per_series(marks.height());
         let mut series: BTreeMap<(usize, Kind), Series> = BTreeMap::new();
-        for s in run.snapshots.iter() {
-            let s = s?;
-            for k in &s.kinds {
-                series.entry((s.source, k.kind)).or_insert_with(|| Series::new(k.kind, limit)).push(&s, k);
-            }
-        }
-        let mut views = Vec::with_capacity(series.len());
-        for ((source, kind), mut series) in series {
-            series.finish();
-            let Some(highlight) = run.highlights.get(&(source, kind)) else {
-                anyhow::bail!("internal: no peak snapshot kept for source {source} ({})", kind.name());
+        crate::table::read::for_each_snapshot(&run.store, |s, k| {
+            series.entry((s.source, k.kind)).or_insert_with(|| Series::new(k.kind, limit)).push(s, k);
+            Ok(())
+        })?;
+        let sources = crate::render::json::source_index(run);
+        let mut views = Vec::with_capacity(marks.height());
+        let (ids, kinds) = (marks.column("source_id")?.u32()?, marks.column("kind")?.str()?);
+        let (peaks, lasts) = (marks.column("peak")?.u32()?, marks.column("last")?.u32()?);
+        for i in 0..marks.height() {
+            let (Some(source), Some(kind), Some(peak), Some(last)) =
+                (ids.get(i), kinds.get(i), peaks.get(i), lasts.get(i))
+            else {
+                continue;
             };
-            let src = &run.sources[source];
+            let kind = Kind::ALL.into_iter().find(|k| k.name() == kind).unwrap_or_default();
+            let (Some(src), Some(mut series)) =
+                (sources.get(&source), series.remove(&(source as usize, kind)))
+            else {
+                continue;
+            };
+            series.finish();
             let range = sysctl.get(src.host.as_str()).and_then(|m| crate::parse::sysctl::port_range(m));
+            let peak_snap = snapshot_at(run, source, kind, peak)?;
+            let last_snap = if last == peak { None } else { Some(snapshot_at(run, source, kind, last)?) };
             views.push(SourceView {
-                source,
+                source: source as usize,
                 host: &src.host,
                 path: &src.path,
                 kind,
                 count: series.count,
                 series,
-                highlight,
+                peak: peak_snap,
+                last: last_snap,
                 port_range: range,
             });
         }
+        // In source order, then by tool, as the tables are.
+        views.sort_by_key(|v| (v.source, v.kind));
         Ok(Analysis { run, views, sysctl })
     }
 

@@ -85,7 +85,10 @@ pub fn hotspots(d: &SnapshotDetail, top: usize) -> Vec<HotspotTable> {
         table(
             "Top processes",
             "process",
-            d.processes.iter().take(top).map(|r| (r.key.clone(), String::new(), &r.counts)),
+            d.processes.iter().take(top).map(|r| {
+                let pid = r.key.1.map(|p| format!("pid {p}")).unwrap_or_default();
+                (r.key.0.clone(), pid, &r.counts)
+            }),
         ),
     ];
     out.retain(|t| !t.rows.is_empty());

@@ -20,7 +20,7 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         anyhow::bail!("{}: the output must end in .png or .svg", args.output.display());
     }
     let target = FileOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs))?;
-    let (run, status) = read_inputs(&args.input, args.top.max(20), true)?;
+    let (run, status) = read_inputs(&args.input, args.top.max(crate::table::DEFAULT_TOP), true)?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }

@@ -7,11 +7,11 @@ pub mod summary;
 use crate::cli::InputArgs;
 use crate::ingest::{IngestConfig, Ingested, discover, ingest};
 use crate::parse::timestamp::TzPolicy;
-use crate::spool::{MEMORY_BUDGET, Spill};
+use crate::table::store::{MEMORY_BUDGET, Store};
 
-/// `SOCKSCOPE_SPOOL_MEMORY` (bytes): how much of the finished snapshots
-/// stay in memory before the rest goes to a temporary file (in `TMPDIR`).
-/// `0` sends every block to the file.
+/// `SOCKSCOPE_SPOOL_MEMORY` (bytes): how much of the finished snapshots'
+/// tables stay in memory before the rest goes to temporary files (in
+/// `TMPDIR`). `0` sends every batch to disk.
 fn spool_memory() -> anyhow::Result<usize> {
     match std::env::var("SOCKSCOPE_SPOOL_MEMORY") {
         Ok(v) => v
@@ -46,7 +46,7 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
         strict: args.strict,
         keep,
         detail,
-        spill: std::sync::Arc::new(Spill::with_budget(spool_memory()?)),
+        store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
         ..IngestConfig::default()
     };
     if let Some(n) = args.threads {

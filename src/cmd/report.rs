@@ -20,9 +20,9 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         DirOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs), DirKind::Report)?;
     let dest = report.dest().to_path_buf();
     let replacing = dest.symlink_metadata().is_ok();
-    // Per-snapshot lists at the report's own length; the peak and last
-    // snapshots' detail keeps its own, longer rankings.
-    let (run, status) = read_inputs(&args.input, top, true)?;
+    // Every snapshot keeps rankings long enough for diagnosis; the pages
+    // show `--top` rows of them.
+    let (run, status) = read_inputs(&args.input, top.max(crate::table::DEFAULT_TOP), true)?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }

@@ -10,11 +10,11 @@
 //!   a netstat UNIX or other ignored section opened in an earlier chunk
 //!   (`deferred`).
 
-use crate::fold::{ChunkInterner, DetailAcc, Names, SegmentAcc};
+use crate::fold::{ChunkInterner, Names, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::timestamp::RawTime;
 use crate::parse::{Line, LineState, RejectReason, Section, Structure, TableFormat, classify};
-use crate::snapshot::{Beside, reduce_detail, reduce_into};
+use crate::snapshot::{FinishedSegment, snapshot_time};
 
 use super::read::{Chunk, lines};
 
@@ -120,18 +120,20 @@ pub enum Segment {
     Done(Box<Done>),
 }
 
-/// A complete snapshot of a chunk.
+/// A complete snapshot of a chunk. Its rows are already in the chunk's
+/// tables ([`ChunkOut::tables`]), with the snapshot's ordinal among the
+/// chunk's complete snapshots as its `index` (the merger adds the number
+/// of snapshots before the chunk) and a chunk-relative `first_line`.
 pub struct Done {
     pub start: SegStart,
     pub first_line: u64,
-    /// Its counters and tools' summaries, `spool::encode_body`, at this
-    /// range of [`ChunkOut::bodies`].
-    pub body: std::ops::Range<usize>,
-    /// Rows per tool, and the report's detail where the snapshot can be
-    /// the peak or the last (see [`Closer`]).
-    pub beside: Beside,
     pub ct_trailer: Option<u64>,
+    /// False: nothing in it (a timestamp line with no table after it); no
+    /// rows were written.
     pub has_content: bool,
+    pub truncated_addrs: u64,
+    /// Why its time could not be read, if it could not.
+    pub time_note: Option<String>,
 }
 
 /// Everything a worker reports for one chunk.
@@ -145,8 +147,10 @@ pub struct ChunkOut {
     /// Section at the end, if the chunk saw any title.
     pub end_section: Option<Section>,
     pub segments: Vec<Segment>,
-    /// The encoded bodies of the `Done` segments.
-    pub bodies: Vec<u8>,
+    /// The rows of the `Done` segments that have content.
+    pub tables: crate::table::Tables,
+    /// How many `Done` segments have content (their `index` runs 0..this).
+    pub snapshots: u32,
     /// Chunk-local address table.
     pub names: Vec<Box<[u8]>>,
     pub kinds_seen: [u64; Kind::COUNT],
@@ -157,7 +161,7 @@ pub struct ChunkOut {
 }
 
 /// Per-run settings the worker needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WorkerCfg {
     pub forced: Option<TableFormat>,
     /// Only timestamp lines separate snapshots (the capture has them).
@@ -165,6 +169,10 @@ pub struct WorkerCfg {
     /// Top-K kept per finished snapshot.
     pub keep: usize,
     pub fold: crate::fold::FoldCfg,
+    /// The source's id in the tables.
+    pub source: u32,
+    /// How naive times and zone abbreviations are read.
+    pub tz: Option<crate::parse::timestamp::TzPolicy>,
 }
 
 struct Cur {
@@ -214,7 +222,8 @@ fn long_line(index: usize, head: &[u8], bytes: u64) -> ChunkOut {
         deferred,
         end_section: None,
         segments: Vec::new(),
-        bodies: Vec::new(),
+        tables: Default::default(),
+        snapshots: 0,
         names: Vec::new(),
         kinds_seen: [0; Kind::COUNT],
         sockstat_lines: 0,
@@ -422,7 +431,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
             closer.close(prev, &interner);
         }
     }
-    let (segments, bodies) = closer.finish(cur, &interner);
+    let (segments, tables, snapshots) = closer.finish(cur);
 
     let names = interner.names.iter().map(|n| Box::<[u8]>::from(*n)).collect();
     ChunkOut {
@@ -432,7 +441,8 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
         deferred,
         end_section: title_seen.then_some(st.section),
         segments,
-        bodies,
+        tables,
+        snapshots,
         names,
         kinds_seen,
         sockstat_lines,
@@ -443,45 +453,25 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
 
 /// Closes a chunk's segments as they end, so that a chunk of many small
 /// snapshots never holds their accumulators at once. A segment is complete
-/// (reduced to a [`Done`]) when it is not at an edge of the chunk and began
-/// at a definite boundary; the merger settles the others.
-///
-/// The merger keeps the detail of each tool's peak (the first snapshot with
-/// the most rows) and last snapshot only, and detail is slow to rank. Only
-/// a snapshot with more rows than every complete one before it in the
-/// chunk can be the peak, and only the chunk's last one with a tool can be
-/// that tool's last: the detail of the first kind is reduced at once; the
-/// latest snapshot's raw detail waits for the chunk's end; the others' is
-/// dropped unranked.
+/// when it is not at an edge of the chunk and began at a definite
+/// boundary: it is reduced and written as table rows at once. The merger
+/// settles the others.
 struct Closer<'c> {
     cfg: &'c WorkerCfg,
     segments: Vec<Segment>,
-    bodies: Vec<u8>,
-    /// Per tool: the most rows of a complete segment so far.
-    max: [Option<u64>; Kind::COUNT],
-    /// Per tool: the latest complete segment with it and its raw detail,
-    /// if not reduced already.
-    pending: [Option<(usize, Box<DetailAcc>)>; Kind::COUNT],
+    tables: crate::table::Tables,
+    /// Complete snapshots with content so far.
+    snapshots: u32,
 }
 
 impl<'c> Closer<'c> {
     fn new(cfg: &'c WorkerCfg) -> Self {
-        Closer {
-            cfg,
-            segments: Vec::new(),
-            bodies: Vec::new(),
-            max: [None; Kind::COUNT],
-            pending: Default::default(),
-        }
+        Closer { cfg, segments: Vec::new(), tables: Default::default(), snapshots: 0 }
     }
 
     /// Nothing closed yet: the current segment is the chunk's first.
     fn is_empty(&self) -> bool {
         self.segments.is_empty()
-    }
-
-    fn range(&self) -> (u16, u16) {
-        (self.cfg.fold.eph_lo, self.cfg.fold.eph_hi)
     }
 
     /// Takes a segment that has ended (never the chunk's last).
@@ -496,62 +486,50 @@ impl<'c> Closer<'c> {
             });
             return;
         }
-        let mut acc = c.acc;
-        let mut now = [false; Kind::COUNT];
-        for kind in Kind::ALL {
-            let k = kind as usize;
-            let Some(a) = acc.kinds[k].as_deref().filter(|a| a.rows > 0 && a.detail.is_some()) else {
-                continue;
+        let raw = match c.start {
+            SegStart::Time(t) => Some(t),
+            _ => None,
+        };
+        let has_content = c.acc.has_content();
+        let (time, time_note) = match snapshot_time(raw.as_ref(), self.cfg.tz.as_ref()) {
+            Ok(t) => (t, None),
+            Err(note) => (None, Some(note)),
+        };
+        let truncated_addrs = if has_content {
+            let done = FinishedSegment {
+                source: self.cfg.source,
+                index: self.snapshots,
+                time,
+                first_line: c.first_line,
+                acc: &c.acc,
+                names,
+                keep: self.cfg.keep,
+                range: (self.cfg.fold.eph_lo, self.cfg.fold.eph_hi),
             };
-            if self.max[k].is_none_or(|m| a.rows > m) {
-                now[k] = true;
-                self.max[k] = Some(a.rows);
-            }
-        }
-        let at = self.bodies.len();
-        let beside = reduce_into(
-            &acc,
-            names,
-            self.cfg.keep,
-            self.range(),
-            &|kind| now[kind as usize],
-            &mut self.bodies,
-        );
-        let index = self.segments.len();
-        for k in (0..Kind::COUNT).filter(|k| beside.totals[*k].is_some()) {
-            // The latest snapshot with this tool so far.
-            self.pending[k] = match acc.kinds[k].as_mut() {
-                Some(a) if !now[k] => a.detail.take().map(|d| (index, d)),
-                _ => None,
-            };
-        }
+            self.snapshots += 1;
+            done.write(&mut self.tables)
+        } else {
+            0
+        };
         self.segments.push(Segment::Done(Box::new(Done {
             start: c.start,
             first_line: c.first_line,
-            body: at..self.bodies.len(),
-            beside,
-            ct_trailer: acc.ct_trailer,
-            has_content: acc.has_content(),
+            ct_trailer: c.acc.ct_trailer,
+            has_content,
+            truncated_addrs,
+            time_note: if has_content { time_note } else { None },
         })));
     }
 
     /// Ends the chunk with its last segment.
-    fn finish(mut self, last: Cur, names: &dyn Names) -> (Vec<Segment>, Vec<u8>) {
+    fn finish(mut self, last: Cur) -> (Vec<Segment>, crate::table::Tables, u32) {
         self.segments.push(Segment::Open {
             start: last.start,
             first_line: last.first_line,
             acc: Box::new(last.acc),
             has_rows: last.has_rows,
         });
-        let range = self.range();
-        for (k, p) in self.pending.iter_mut().enumerate() {
-            if let Some((i, d)) = p.take()
-                && let Some(Segment::Done(done)) = self.segments.get_mut(i)
-            {
-                done.beside.details[k] = Some(reduce_detail(&d, names, self.cfg.keep, range));
-            }
-        }
-        (self.segments, self.bodies)
+        (self.segments, self.tables, self.snapshots)
     }
 }
 
@@ -566,7 +544,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn detail_is_reduced_only_where_a_peak_or_a_last_can_be() {
+    fn every_complete_snapshot_is_written_with_its_detail() {
         // Rows per snapshot; the chunk's first and last segments stay open.
         let sizes = [4usize, 1, 3, 6, 2, 6, 7, 5, 1, 2];
         let mut text = String::new();
@@ -578,31 +556,26 @@ mod tests {
             }
         }
         let fold = crate::fold::FoldCfg { detail: true, ..Default::default() };
-        let out = process_chunk(
+        let mut out = process_chunk(
             0,
             text.as_bytes(),
-            &WorkerCfg { forced: None, timestamp_mode: true, keep: 5, fold },
+            &WorkerCfg { timestamp_mode: true, keep: 5, fold, ..Default::default() },
         );
-        let done: Vec<(u64, bool)> = out
-            .segments
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Done(d) => {
-                    let k = Kind::Ss as usize;
-                    d.beside.totals[k].map(|t| (t, d.beside.details[k].is_some()))
-                }
-                Segment::Open { .. } => None,
-            })
-            .collect();
-        assert!(done.len() >= 7, "{done:?}");
-        let mut max = 0;
-        for (i, (total, detail)) in done.iter().enumerate() {
-            let prefix_max = *total > max;
-            max = max.max(*total);
-            assert_eq!(*detail, prefix_max || i == done.len() - 1, "snapshot {i} of {done:?}");
-        }
-        // Some were skipped: 6 after 6, and those below the running max.
-        assert!(done.iter().any(|d| !d.1));
+        // The text before the first timestamp (none) and the last snapshot
+        // stay open for the merger; the 9 before are complete, numbered
+        // 0..9 within the chunk.
+        assert_eq!(out.snapshots, 9);
+        let frames = out.tables.frames();
+        let snaps = &frames[0];
+        let totals: Vec<u64> = snaps.column("total").unwrap().u64().unwrap().into_no_null_iter().collect();
+        assert_eq!(totals, sizes[..9].iter().map(|n| *n as u64).collect::<Vec<_>>());
+        // Every one of them has its peers (top 5 of each), not just a peak.
+        let peers = &frames[6];
+        let mut per: Vec<u32> = peers.column("index").unwrap().u32().unwrap().into_no_null_iter().collect();
+        per.dedup();
+        assert_eq!(per, (0..9).collect::<Vec<_>>());
+        let kept = peers.height();
+        assert_eq!(kept, sizes[..9].iter().map(|n| (*n).min(5)).sum::<usize>());
     }
 
     #[test]
@@ -620,11 +593,7 @@ mod tests {
             )
             .is_none()
         );
-        let out = process_chunk(
-            0,
-            data,
-            &WorkerCfg { forced: None, timestamp_mode: false, keep: 10, fold: Default::default() },
-        );
+        let out = process_chunk(0, data, &WorkerCfg::default());
         // `next` is held back until the merger knows the section.
         assert_eq!(
             (out.counts.total, out.counts.parsed, out.counts.structural, out.deferred.count),

@@ -1,22 +1,24 @@
 //! The in-order merger: turns chunk results into numbered snapshots.
 //!
 //! Workers finish chunks in any order; the merger takes them strictly in
-//! file order (holding at most a few early finishers), carries the open
-//! snapshot from one chunk to the next, settles the questions a chunk could
-//! not answer alone (see `chunk.rs`) and reduces each snapshot as soon as it
-//! closes, into the source's spool, so memory stays bounded however long
-//! the file is.
+//! file order (holding fewer than the reader's window of early finishers),
+//! carries the open snapshot from one chunk to the next, settles the
+//! questions a chunk could not answer alone (see `chunk.rs`), numbers the
+//! snapshots and hands their table rows to the run's store in batches, so
+//! memory stays bounded however long the file is.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::detail::SnapshotDetail;
+use polars::prelude::*;
+
 use crate::fold::{AddrId, Interner, SegmentAcc};
 use crate::model::Kind;
 use crate::parse::Section;
-use crate::parse::timestamp::{RawTime, TzPolicy, resolve};
-use crate::snapshot::{Beside, Held, Highlight, SnapshotSummary, reduce_into};
-use crate::spool::{SourceSpool, Spill, decode_body};
+use crate::parse::timestamp::{RawTime, TzPolicy};
+use crate::snapshot::{FinishedSegment, snapshot_time};
+use crate::table::store::{BATCH_ROWS, Store};
+use crate::table::{SNAPSHOT_TABLES, Tables};
 
 use super::chunk::{ChunkOut, LineCounts, MAX_SAMPLES, RejectLog, RejectSample, SegStart, Segment};
 
@@ -27,31 +29,9 @@ struct Open {
     has_rows: bool,
 }
 
-/// The last snapshot of a tool, as spooled.
-struct LastRaw {
-    snap: SnapshotSummary,
-    body: Vec<u8>,
-    detail: Option<Box<SnapshotDetail>>,
-}
-
-/// Decodes one tool's part of an encoded snapshot and gives it its detail.
-fn held(
-    meta: &SnapshotSummary,
-    body: &[u8],
-    kind: Kind,
-    detail: Option<Box<SnapshotDetail>>,
-) -> Option<Held> {
-    // The body was encoded by this process a moment ago: failing to read it
-    // back is a bug, not an input problem.
-    let (sockstat, kinds) = decode_body(body).ok()?;
-    let mut k = kinds.into_iter().find(|k| k.kind == kind)?;
-    k.attach_detail(detail);
-    Some(Held { snap: SnapshotSummary { sockstat, ..meta.clone() }, kind: k })
-}
-
 /// Merger state for one source.
 pub struct Merger<'a> {
-    source: usize,
+    source: u32,
     keep: usize,
     tz: Option<&'a TzPolicy>,
     strict: bool,
@@ -61,16 +41,17 @@ pub struct Merger<'a> {
     section: Section,
     interner: Interner,
     open: Option<Open>,
-    /// Finished snapshots, in order (without detail).
-    pub spool: SourceSpool,
-    /// Per tool: the peak and last snapshot, detail included (set by
-    /// [`Merger::finish`]).
-    pub highlights: [Option<Highlight>; Kind::COUNT],
-    /// Per tool: the peak so far, whole.
-    peak: [Option<Held>; Kind::COUNT],
-    /// Per tool: the last snapshot so far when it is not the peak, still
-    /// encoded (decoded once, at the end).
-    last: [Option<LastRaw>; Kind::COUNT],
+    /// Rows of the snapshots this merger closed itself (those that span
+    /// chunks), not yet in `batch`.
+    own: Tables,
+    /// The batch being gathered: frames in snapshot order, per table.
+    batch: Vec<Vec<DataFrame>>,
+    batch_rows: usize,
+    /// First snapshot of the batch.
+    batch_first: u32,
+    store: Arc<Store>,
+    /// Snapshots numbered so far: the index of the next one.
+    pub snapshots: u32,
     /// Rows whose addresses netstat's column width cut, over all snapshots.
     pub truncated_addrs: u64,
     pub counts: LineCounts,
@@ -89,21 +70,24 @@ pub struct Merger<'a> {
     pub messages: Vec<(u64, String)>,
     /// Ephemeral range the details are computed against.
     pub range: (u16, u16),
+    /// Why batches past the memory budget could not be written to disk
+    /// (they were kept in memory).
+    pub spill_error: Option<String>,
 }
 
 impl<'a> Merger<'a> {
-    /// A merger whose spool keeps its blocks in memory up to the default
-    /// budget (tests; `ingest` shares one [`Spill`] per run).
-    pub fn new(source: usize, keep: usize, tz: Option<&'a TzPolicy>, strict: bool) -> Self {
-        Self::with_spill(source, keep, tz, strict, Arc::new(Spill::default()))
+    /// A merger with a store of its own (tests; `ingest` shares one
+    /// [`Store`] per run).
+    pub fn new(source: u32, keep: usize, tz: Option<&'a TzPolicy>, strict: bool) -> Self {
+        Self::with_store(source, keep, tz, strict, Arc::new(Store::default()))
     }
 
-    pub fn with_spill(
-        source: usize,
+    pub fn with_store(
+        source: u32,
         keep: usize,
         tz: Option<&'a TzPolicy>,
         strict: bool,
-        spill: Arc<Spill>,
+        store: Arc<Store>,
     ) -> Self {
         Merger {
             source,
@@ -116,10 +100,12 @@ impl<'a> Merger<'a> {
             section: Section::Unknown,
             interner: Interner::default(),
             open: None,
-            spool: SourceSpool::new(spill),
-            highlights: [const { None }; Kind::COUNT],
-            peak: [const { None }; Kind::COUNT],
-            last: [const { None }; Kind::COUNT],
+            own: Tables::default(),
+            batch: vec![Vec::new(); SNAPSHOT_TABLES.len()],
+            batch_rows: 0,
+            batch_first: 0,
+            store,
+            snapshots: 0,
             truncated_addrs: 0,
             counts: LineCounts::default(),
             rejects: RejectLog::default(),
@@ -132,7 +118,13 @@ impl<'a> Merger<'a> {
             first_reject: None,
             messages: Vec::new(),
             range: (32768, 60999),
+            spill_error: None,
         }
+    }
+
+    /// The store the batches go to.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     /// The index of the next chunk to merge: every chunk before it is
@@ -188,6 +180,7 @@ impl<'a> Merger<'a> {
         }
 
         let remap: Vec<AddrId> = out.names.iter().map(|n| self.interner.intern_long(n)).collect();
+        let mut chunk_tables = Some(out.tables);
         for seg in out.segments {
             match seg {
                 Segment::Open { start, first_line, mut acc, has_rows } => {
@@ -215,21 +208,98 @@ impl<'a> Merger<'a> {
                 }
                 Segment::Done(d) => {
                     self.close();
-                    let d = *d;
+                    // The chunk's complete snapshots follow the one just
+                    // closed: number them from here, once.
+                    if let Some(mut t) = chunk_tables.take() {
+                        self.take_chunk_rows(&mut t, out.snapshots, base);
+                    }
                     if let Some(n) = d.ct_trailer {
                         let t = self.ct_trailer_total.get_or_insert(0);
                         *t = t.saturating_add(n);
                     }
-                    let time = match d.start {
-                        SegStart::Time(t) => Some(t),
-                        _ => None,
-                    };
-                    // The worker wrote the range: out of bounds is a bug.
-                    let body = &out.bodies[d.body.clone()];
-                    self.push_snapshot(time, base + d.first_line, body, d.beside, d.has_content);
+                    if d.has_content {
+                        self.truncated_addrs += d.truncated_addrs;
+                        if let Some(note) = d.time_note {
+                            *self.time_notes.entry(note).or_default() += 1;
+                        }
+                    } else if matches!(d.start, SegStart::Time(_)) {
+                        self.empty_snapshots += 1;
+                    }
                 }
             }
         }
+    }
+
+    /// Adds a chunk's rows to the batch: its complete snapshots get the
+    /// indexes from `self.snapshots` on, their first lines `base` more.
+    fn take_chunk_rows(&mut self, t: &mut Tables, n: u32, base: u64) {
+        if n == 0 {
+            return;
+        }
+        self.flush_own();
+        let first = self.snapshots;
+        self.snapshots += n;
+        for (i, mut df) in t.frames().into_iter().enumerate() {
+            if df.height() == 0 {
+                continue;
+            }
+            // The worker numbered its snapshots 0..n and counted lines
+            // from the chunk's start; both shift by what came before.
+            let shifted = (|| -> PolarsResult<()> {
+                let idx = df.column("index")?.u32()? + first;
+                df.with_column(idx.into_column())?;
+                if SNAPSHOT_TABLES[i].name == "snapshots" {
+                    let fl = df.column("first_line")?.u64()? + base;
+                    df.with_column(fl.into_column())?;
+                }
+                Ok(())
+            })();
+            // The columns are the schema's own: this cannot fail.
+            debug_assert!(shifted.is_ok(), "{shifted:?}");
+            self.batch_rows += df.height();
+            self.batch[i].push(df);
+        }
+        self.maybe_flush();
+    }
+
+    /// Moves the rows this merger wrote itself into the batch.
+    fn flush_own(&mut self) {
+        if self.own.rows() == 0 {
+            return;
+        }
+        for (i, df) in self.own.frames().into_iter().enumerate() {
+            if df.height() > 0 {
+                self.batch_rows += df.height();
+                self.batch[i].push(df);
+            }
+        }
+    }
+
+    fn maybe_flush(&mut self) {
+        if self.batch_rows + self.own.rows() >= BATCH_ROWS {
+            self.flush();
+        }
+    }
+
+    /// Hands the batch to the store.
+    fn flush(&mut self) {
+        self.flush_own();
+        if self.batch_rows == 0 {
+            return;
+        }
+        let frames: Vec<DataFrame> = self
+            .batch
+            .iter_mut()
+            .zip(SNAPSHOT_TABLES)
+            .map(|(parts, schema)| concat_frames(std::mem::take(parts), schema))
+            .collect();
+        if let Some(e) =
+            self.store.put(self.source, self.batch_first, self.snapshots.saturating_sub(1), frames)
+        {
+            self.spill_error.get_or_insert(e);
+        }
+        self.batch_rows = 0;
+        self.batch_first = self.snapshots;
     }
 
     fn add_rejects(&mut self, log: &RejectLog, base: u64) {
@@ -265,94 +335,51 @@ impl<'a> Merger<'a> {
             let t = self.ct_trailer_total.get_or_insert(0);
             *t = t.saturating_add(n);
         }
-        // A snapshot that spans chunks: rare enough to always reduce its
-        // detail.
-        let mut body = Vec::new();
-        let beside = reduce_into(&o.acc, &self.interner, self.keep, self.range, &|_| true, &mut body);
-        self.push_snapshot(o.time, o.first_line, &body, beside, o.acc.has_content());
-    }
-
-    fn push_snapshot(
-        &mut self,
-        time: Option<RawTime>,
-        first_line: u64,
-        body: &[u8],
-        beside: Beside,
-        has_content: bool,
-    ) {
-        if !has_content {
-            if time.is_some() {
+        if !o.acc.has_content() {
+            if o.time.is_some() {
                 self.empty_snapshots += 1;
             }
             return;
         }
-        let (time, time_resolution) = match time {
-            None => (None, None),
-            Some(raw) => match resolve(&raw, self.tz) {
-                Some((t, r)) => (Some(t), Some(r)),
-                None => {
-                    let what = match raw.zone.abbreviation() {
-                        Some(a) => format!(
-                            "time zone abbreviation {a:?} is not known; pass --tz to read these times"
-                        ),
-                        None => "a local time does not exist in the --tz zone (DST gap)".to_string(),
-                    };
-                    *self.time_notes.entry(what).or_default() += 1;
-                    (None, None)
-                }
-            },
-        };
-        let meta = SnapshotSummary {
-            source: self.source,
-            index: self.spool.len(),
-            time,
-            time_resolution,
-            first_line,
-            kinds: Vec::new(),
-            sockstat: None,
-        };
-        self.truncated_addrs += beside.truncated_addrs;
-        self.spool.push_encoded(&meta, body);
-        // Details are large: keep them for the peak and the last snapshot
-        // of each tool only. A new peak is decoded now (peaks are few);
-        // the last stays encoded until the end.
-        for (k, (total, detail)) in beside.totals.into_iter().zip(beside.details).enumerate() {
-            let Some(total) = total else { continue };
-            if self.peak[k].as_ref().is_none_or(|p| total > p.kind.total) {
-                match held(&meta, body, Kind::ALL[k], detail) {
-                    Some(h) => {
-                        self.peak[k] = Some(h);
-                        self.last[k] = None;
-                    }
-                    None => debug_assert!(false, "a body this merger was given does not decode"),
-                }
-            } else {
-                let l = self.last[k].get_or_insert_with(|| LastRaw {
-                    snap: meta.clone(),
-                    body: Vec::new(),
-                    detail: None,
-                });
-                l.snap = meta.clone();
-                l.body.clear();
-                l.body.extend_from_slice(body);
-                l.detail = detail;
+        let time = match snapshot_time(o.time.as_ref(), self.tz) {
+            Ok(t) => t,
+            Err(note) => {
+                *self.time_notes.entry(note).or_default() += 1;
+                None
             }
-        }
+        };
+        let done = FinishedSegment {
+            source: self.source,
+            index: self.snapshots,
+            time,
+            first_line: o.first_line,
+            acc: &o.acc,
+            names: &self.interner,
+            keep: self.keep,
+            range: self.range,
+        };
+        self.truncated_addrs += done.write(&mut self.own);
+        self.snapshots += 1;
+        self.maybe_flush();
     }
 
-    /// Closes the last snapshot.
+    /// Closes the last snapshot and hands the last batch to the store.
     pub fn finish(&mut self) {
         // Chunks still pending can only exist after a strict failure.
         self.pending.clear();
         self.close();
-        self.spool.seal();
-        for (k, kind) in Kind::ALL.into_iter().enumerate() {
-            let last = self.last[k].take().and_then(|l| {
-                let h = held(&l.snap, &l.body, kind, l.detail);
-                debug_assert!(h.is_some(), "a body this merger was given does not decode");
-                h
-            });
-            self.highlights[k] = self.peak[k].take().map(|peak| Highlight { peak, last });
-        }
+        self.flush();
     }
+}
+
+/// One frame of a table from the pieces of a batch.
+fn concat_frames(parts: Vec<DataFrame>, schema: &crate::table::Schema) -> DataFrame {
+    let mut it = parts.into_iter();
+    let Some(mut df) = it.next() else { return schema.empty() };
+    for p in it {
+        // Same schema throughout (one builder per table): cannot fail.
+        let _ = df.vstack_mut_owned(p);
+    }
+    df.rechunk_mut();
+    df
 }

@@ -25,8 +25,7 @@ use crate::fold::FoldCfg;
 use crate::model::Kind;
 use crate::parse::timestamp::TzPolicy;
 use crate::parse::{RejectReason, TableFormat};
-use crate::snapshot::Highlight;
-use crate::spool::{SnapshotStore, SourceSpool, Spill};
+use crate::table::store::Store;
 
 pub use chunk::{LineCounts, RejectSample};
 use read::{BufPool, ChunkReader, Compression};
@@ -57,8 +56,9 @@ pub struct IngestConfig {
     pub chunk_size: usize,
     /// Fold flows, listeners and processes (for the report's passes).
     pub detail: bool,
-    /// Where finished snapshots are spooled (shared by the run's sources).
-    pub spill: Arc<Spill>,
+    /// Where the finished snapshots' table rows go (shared by the run's
+    /// sources).
+    pub store: Arc<Store>,
 }
 
 impl Default for IngestConfig {
@@ -71,7 +71,7 @@ impl Default for IngestConfig {
             keep: 10,
             chunk_size: read::CHUNK_SIZE,
             detail: false,
-            spill: Arc::new(Spill::default()),
+            store: Arc::new(Store::default()),
         }
     }
 }
@@ -121,6 +121,9 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
 /// What the run learned about one source. Serialized as `sources[]`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceReport {
+    /// The input's position among the inputs: `source_id` in the tables.
+    #[serde(skip)]
+    pub id: u32,
     pub path: String,
     pub host: String,
     /// `netstat`, `ss`, `conntrack`, `ss-summary`, `sysctl`, or several
@@ -151,11 +154,10 @@ pub struct LinesReport {
 /// Everything read from all inputs.
 #[derive(Debug, Default)]
 pub struct Ingested {
+    /// Every input read, in input order.
     pub sources: Vec<SourceReport>,
-    /// Every finished snapshot (without detail), read back in order.
-    pub snapshots: SnapshotStore,
-    /// Per source and tool: the peak and last snapshot, detail included.
-    pub highlights: BTreeMap<(usize, Kind), Highlight>,
+    /// The per-snapshot tables of every source.
+    pub store: Arc<Store>,
     /// sysctl values per source index.
     pub sysctls: BTreeMap<usize, BTreeMap<String, String>>,
     /// Conntrack statistics (summed over CPUs) per source index.
@@ -179,15 +181,9 @@ impl Ingested {
     }
 }
 
-/// The snapshots of one socket-table source.
-struct Tables {
-    spool: SourceSpool,
-    highlights: [Option<Highlight>; Kind::COUNT],
-}
-
 /// Result of reading one input.
 enum One {
-    Table(SourceReport, Box<Tables>, Option<InputError>),
+    Table(SourceReport, Option<InputError>),
     Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
     CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
     Skipped(PathBuf),
@@ -204,7 +200,7 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     // Phase 1: sniff everything; read companions (and stdin, which cannot
     // be opened twice) right away.
     let mut results: Vec<(usize, One)> =
-        inputs.par_iter().enumerate().map(|(n, i)| (n, contained(i, cfg, None))).collect();
+        inputs.par_iter().enumerate().map(|(n, i)| (n, contained(n as u32, i, cfg, None))).collect();
     let ranges = port_ranges(&results);
     let fold_for = |host: &str| {
         let (eph_lo, eph_hi) = ranges.get(host).copied().unwrap_or((32768, 60999));
@@ -219,29 +215,19 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let (small, large): (Vec<usize>, Vec<usize>) =
         deferred.into_iter().partition(|n| size(&inputs[*n]) <= chunk);
     let mut tables: Vec<(usize, One)> =
-        small.par_iter().map(|n| (*n, contained(&inputs[*n], cfg, Some(&fold_for)))).collect();
+        small.par_iter().map(|n| (*n, contained(*n as u32, &inputs[*n], cfg, Some(&fold_for)))).collect();
     for n in large {
-        tables.push((n, contained(&inputs[n], cfg, Some(&fold_for))));
+        tables.push((n, contained(n as u32, &inputs[n], cfg, Some(&fold_for))));
     }
     results.retain(|(_, r)| !matches!(r, One::Deferred));
     results.extend(tables);
     results.sort_by_key(|(n, _)| *n);
 
-    let mut out = Ingested::default();
+    let mut out = Ingested { store: cfg.store.clone(), ..Ingested::default() };
     for (_, r) in results {
         match r {
-            One::Table(rep, tables, err) => {
-                let idx = out.push_source(rep, err);
-                for (kind, h) in Kind::ALL.into_iter().zip(tables.highlights) {
-                    if let Some(mut h) = h {
-                        h.peak.snap.source = idx;
-                        if let Some(l) = &mut h.last {
-                            l.snap.source = idx;
-                        }
-                        out.highlights.insert((idx, kind), h);
-                    }
-                }
-                out.snapshots.push(idx, tables.spool);
+            One::Table(rep, err) => {
+                out.push_source(rep, err);
             }
             One::Sysctl(rep, map, err) => {
                 let idx = out.push_source(rep, err);
@@ -307,10 +293,15 @@ fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
 
 /// [`ingest_one`], with a panic (a bug, should one slip through) caught
 /// and reported as this input's error, so the rest of the batch completes.
-fn contained(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>) -> One {
+fn contained(
+    id: u32,
+    input: &Input,
+    cfg: &IngestConfig,
+    fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>,
+) -> One {
     // Nothing half-built escapes: the input's own state is dropped, and
     // the shared spool recovers its lock from poisoning.
-    let run = std::panic::AssertUnwindSafe(|| ingest_one(input, cfg, fold_for));
+    let run = std::panic::AssertUnwindSafe(|| ingest_one(id, input, cfg, fold_for));
     std::panic::catch_unwind(run).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
@@ -335,7 +326,12 @@ fn test_panic_hook(path: &Path) {
 
 /// Reads one input. Without `fold_for` (phase 1), socket tables other than
 /// stdin are only sniffed and come back `Deferred`.
-fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>) -> One {
+fn ingest_one(
+    id: u32,
+    input: &Input,
+    cfg: &IngestConfig,
+    fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>,
+) -> One {
     let path = &input.path;
     let stdin = path.as_os_str() == "-";
     // A pipe, FIFO or `<(…)` can be read only once: like stdin, it is read
@@ -378,15 +374,15 @@ fn ingest_one(input: &Input, cfg: &IngestConfig, fold_for: Option<&(dyn Fn(&str)
     let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(stream));
     match kind {
         _ if table => {
-            let (rep, snaps, err) = ingest_table(path, &display, host, comp, stream, cfg, fold);
-            One::Table(rep, snaps, err)
+            let (rep, err) = ingest_table(id, path, &display, host, comp, stream, cfg, fold);
+            One::Table(rep, err)
         }
         Sniffed::Sysctl => {
-            let (rep, map, err) = ingest_sysctl(path, &display, host, comp, stream);
+            let (rep, map, err) = ingest_sysctl(id, path, &display, host, comp, stream);
             One::Sysctl(rep, map, err)
         }
         Sniffed::CtStat => {
-            let (rep, map, err) = ingest_ctstat(path, &display, host, comp, stream);
+            let (rep, map, err) = ingest_ctstat(id, path, &display, host, comp, stream);
             One::CtStat(rep, map, err)
         }
         _ => One::Skipped(path.clone()),
@@ -411,7 +407,9 @@ fn forced_table(f: InputFormat) -> Option<TableFormat> {
 }
 
 /// Reads a socket-table source through the parallel chunk pipeline.
+#[allow(clippy::too_many_arguments)]
 fn ingest_table(
+    id: u32,
     path: &Path,
     display: &str,
     host: String,
@@ -419,7 +417,7 @@ fn ingest_table(
     stream: Box<dyn Read + Send>,
     cfg: &IngestConfig,
     fold_cfg: FoldCfg,
-) -> (SourceReport, Box<Tables>, Option<InputError>) {
+) -> (SourceReport, Option<InputError>) {
     // Memory bound: at most `window` chunks are between the reader and the
     // merger (being parsed, or parsed and waiting for an earlier one), so
     // chunk buffers take at most `window` × (chunk size + MAX_LINE), the
@@ -429,7 +427,7 @@ fn ingest_table(
     let window = 2 * rayon::current_num_threads().max(1);
     let pool = BufPool::with_cap(window);
     let mode: OnceLock<bool> = OnceLock::new();
-    let mut m0 = merge::Merger::with_spill(0, cfg.keep, cfg.tz.as_ref(), cfg.strict, cfg.spill.clone());
+    let mut m0 = merge::Merger::with_store(id, cfg.keep, cfg.tz.as_ref(), cfg.strict, cfg.store.clone());
     let fold_cfg = &fold_cfg;
     m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
     let merger = Mutex::new(m0);
@@ -470,6 +468,8 @@ fn ingest_table(
                     timestamp_mode: mode.get().copied().unwrap_or(false),
                     keep: cfg.keep,
                     fold: fold_cfg.clone(),
+                    source: id,
+                    tz: cfg.tz.clone(),
                 };
                 let out = chunk::process(&c, &wcfg);
                 if let Ok(mut m) = merger.lock() {
@@ -516,7 +516,7 @@ fn ingest_table(
     // by counting its rows against its trailer inside one chunk; a listing
     // that crosses an 8 MiB chunk edge merges with the next one.
     let chunked = reader.bytes > cfg.chunk_size as u64;
-    if chunked && !mode.get().copied().unwrap_or(false) && m.ct_trailer_total.is_some() && m.spool.len() > 1 {
+    if chunked && !mode.get().copied().unwrap_or(false) && m.ct_trailer_total.is_some() && m.snapshots > 1 {
         notes.push(
             "conntrack listings without timestamp lines: one that crosses an 8 MiB chunk edge is merged with the \
              next; add `date` to the capture loop for exact snapshots"
@@ -546,7 +546,13 @@ fn ingest_table(
         formats.push("ss-summary");
     }
     let format = if formats.is_empty() { "empty".to_string() } else { formats.join("+") };
-    let mut rep = SourceReport {
+    if let Some(e) = &m.spill_error {
+        notes.push(format!(
+            "could not write finished snapshots to a temporary file ({e}); they were kept in memory"
+        ));
+    }
+    let rep = SourceReport {
+        id,
         path: display.to_string(),
         host,
         format,
@@ -561,20 +567,11 @@ fn ingest_table(
             rejected_by_reason: m.rejects.by_reason.clone(),
             rejected_samples: m.rejects.samples.clone(),
         },
-        snapshots: m.spool.len(),
+        snapshots: m.snapshots as usize,
         notes,
         error: None,
     };
-    if let Some(e) = &m.spool.spill_error {
-        rep.notes.push(format!(
-            "could not write finished snapshots to a temporary file ({e}); they were kept in memory"
-        ));
-    }
-    let tables = Tables {
-        spool: std::mem::replace(&mut m.spool, SourceSpool::new(cfg.spill.clone())),
-        highlights: std::mem::take(&mut m.highlights),
-    };
-    (rep, Box::new(tables), err)
+    (rep, err)
 }
 
 /// How a companion-file line was taken.
@@ -585,7 +582,9 @@ enum Taken {
 }
 
 /// Reads a small companion file line by line (sysctl, conntrack stats).
+#[allow(clippy::too_many_arguments)]
 fn ingest_lines(
+    id: u32,
     path: &Path,
     display: &str,
     host: String,
@@ -621,6 +620,7 @@ fn ingest_lines(
     }
     let err = reader.error.take().map(|e| decompress_or_io(path, comp, reader.bytes, e));
     let rep = SourceReport {
+        id,
         path: display.to_string(),
         host,
         format: format.to_string(),
@@ -644,6 +644,7 @@ fn ingest_lines(
 
 /// Reads a `sysctl -a` capture.
 fn ingest_sysctl(
+    id: u32,
     path: &Path,
     display: &str,
     host: String,
@@ -654,7 +655,7 @@ fn ingest_sysctl(
     let mut map = BTreeMap::new();
     let mut in_value = false;
     let (rep, err) =
-        ingest_lines(path, display, host, comp, stream, "sysctl", |line| match parse_line(line) {
+        ingest_lines(id, path, display, host, comp, stream, "sysctl", |line| match parse_line(line) {
             SysctlLine::Entry { key, value } => {
                 // First value wins: repeated keys (dev.cdrom.info) are
                 // multi-line values, not updates.
@@ -688,6 +689,7 @@ fn ingest_sysctl(
 
 /// Reads `/proc/net/stat/nf_conntrack` or `conntrack -S`.
 fn ingest_ctstat(
+    id: u32,
     path: &Path,
     display: &str,
     host: String,
@@ -696,7 +698,7 @@ fn ingest_ctstat(
 ) -> (SourceReport, BTreeMap<String, u64>, Option<InputError>) {
     use crate::parse::ctstat::{CtStatLine, CtStats, parse_line};
     let mut stats = CtStats::default();
-    let (rep, err) = ingest_lines(path, display, host, comp, stream, "conntrack-stat", |line| {
+    let (rep, err) = ingest_lines(id, path, display, host, comp, stream, "conntrack-stat", |line| {
         let l = parse_line(line);
         match l {
             CtStatLine::Blank => Taken::Structural,

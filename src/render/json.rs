@@ -5,14 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use crate::frame::{Frames, col, for_each_batch, group_ranges, snapshot_rows};
 use crate::ingest::{Ingested, SourceReport};
-use crate::model::Kind;
+use crate::model::{CtState, Kind, Proto, TcpState};
 use crate::parse::ss::Sockstat;
 use crate::snapshot::{KindSummary, SnapshotSummary, resolution_name};
+use crate::table::read::for_each_snapshot;
 
 pub const VERSION: u32 = 1;
 
@@ -76,9 +75,9 @@ pub struct ConntrackDoc {
     pub top_src: Vec<AddrCount>,
 }
 
-/// Builds the document. Snapshots are read back from the spool and
-/// rendered while serializing, a batch of frames at a time, so a capture
-/// with 100,000 snapshots never holds 100,000 documents (or frames).
+/// Builds the document. Snapshots are read back from the tables and
+/// rendered while serializing, a batch at a time, so a capture with
+/// 100,000 snapshots never holds 100,000 documents (or frames).
 pub fn build(run: &Ingested, top: usize) -> SummaryDoc<'_> {
     SummaryDoc {
         version: VERSION,
@@ -99,17 +98,15 @@ impl Serialize for Snapshots<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = ser.serialize_seq(None)?;
-        // The serializer's own error must come back unchanged; a spool or
+        // The serializer's own error must come back unchanged; a table or
         // polars error is turned into one.
         let mut ser_error = None;
-        let res = for_each_batch(self.run, |batch| {
-            let frames = Frames::build(&self.run.sources, snapshot_rows(batch))?;
-            let ranges = Ranges::of(&frames, snapshot_rows(batch).count())?;
-            for (row, (s, k)) in snapshot_rows(batch).enumerate() {
-                if let Err(e) = seq.serialize_element(&doc(self.run, &frames, &ranges, self.top, row, s, k)) {
-                    ser_error = Some(e);
-                    anyhow::bail!("stopped");
-                }
+        let sources = source_index(self.run);
+        let res = for_each_snapshot(&self.run.store, |s, k| {
+            let Some(src) = sources.get(&(s.source as u32)) else { return Ok(()) };
+            if let Err(e) = seq.serialize_element(&doc(src, self.top, s, k)) {
+                ser_error = Some(e);
+                anyhow::bail!("stopped");
             }
             Ok(())
         });
@@ -121,65 +118,49 @@ impl Serialize for Snapshots<'_> {
     }
 }
 
-/// Row range of each snapshot row (by `snap` id) in each long frame.
-struct Ranges {
-    states: Vec<std::ops::Range<usize>>,
-    protocols: Vec<std::ops::Range<usize>>,
-    remote: Vec<std::ops::Range<usize>>,
-    ports: Vec<std::ops::Range<usize>>,
+/// Sources by their id in the tables.
+pub fn source_index(run: &Ingested) -> BTreeMap<u32, &SourceReport> {
+    run.sources.iter().map(|s| (s.id, s)).collect()
 }
 
-impl Ranges {
-    fn of(f: &Frames, n: usize) -> PolarsResult<Ranges> {
-        let dense = |df: &DataFrame| -> PolarsResult<Vec<std::ops::Range<usize>>> {
-            let mut v = vec![0..0; n];
-            for (snap, r) in group_ranges(df)? {
-                if let Some(slot) = v.get_mut(snap as usize) {
-                    *slot = r;
+/// The states a snapshot's JSON lists: every canonical TCP state, zeros
+/// included (UNKNOWN only when non-zero); for conntrack, conntrack's TCP
+/// states always and the others when present; for `ss -s`, only the
+/// states it names (the rest are unknown, not zero — and its TIME_WAIT is
+/// the kernel's `tw` count, which also holds orphaned FIN_WAIT2 sockets).
+pub fn states_map(s: &SnapshotSummary, k: &KindSummary) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    if k.kind == Kind::Conntrack {
+        for c in 0..CtState::COUNT as u8 {
+            let n = k.ct_states[c as usize];
+            if n > 0 || (CtState::SynSent as u8..=CtState::SynSent2 as u8).contains(&c) {
+                m.insert(CtState::from_code(c).name().to_string(), n);
+            }
+        }
+    } else if k.from_counters {
+        if let Some(c) = s.sockstat {
+            for (st, v) in [
+                (TcpState::Established, c.estab),
+                (TcpState::SynRecv, c.synrecv),
+                (TcpState::TimeWait, c.timewait),
+            ] {
+                if let Some(v) = v {
+                    m.insert(st.name().to_string(), v);
                 }
             }
-            Ok(v)
-        };
-        Ok(Ranges {
-            states: dense(&f.states)?,
-            protocols: dense(&f.protocols)?,
-            remote: dense(&f.remote)?,
-            ports: dense(&f.ports)?,
-        })
+        }
+    } else {
+        for st in TcpState::ALL.into_iter().filter(|s| s.is_tcp_state()) {
+            let n = k.states[st as usize];
+            if st != TcpState::Unknown || n > 0 {
+                m.insert(st.name().to_string(), n);
+            }
+        }
     }
+    m
 }
 
-fn doc<'a>(
-    run: &'a Ingested,
-    f: &Frames,
-    ranges: &Ranges,
-    top: usize,
-    row: usize,
-    s: &SnapshotSummary,
-    k: &KindSummary,
-) -> SnapshotDoc<'a> {
-    let src = &run.sources[s.source];
-    let strs = |df: &DataFrame, key: &str| df.column(key).ok().and_then(|c| c.str().ok().cloned());
-    let counts = |df: &DataFrame| df.column(col::COUNT).ok().and_then(|c| c.u64().ok().cloned());
-    let named = |df: &DataFrame, key: &str, r: &std::ops::Range<usize>, take: usize| -> Vec<(String, u64)> {
-        match (strs(df, key), counts(df)) {
-            (Some(k), Some(c)) => r
-                .clone()
-                .take(take)
-                .map(|i| (k.get(i).unwrap_or_default().to_string(), c.get(i).unwrap_or(0)))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let ports: Vec<PortCount> =
-        match (f.ports.column(col::PORT).ok().and_then(|c| c.u16().ok().cloned()), counts(&f.ports)) {
-            (Some(p), Some(c)) => ranges.ports[row]
-                .clone()
-                .take(top)
-                .map(|i| PortCount { port: p.get(i).unwrap_or(0), count: c.get(i).unwrap_or(0) })
-                .collect(),
-            _ => Vec::new(),
-        };
+fn doc<'a>(src: &'a SourceReport, top: usize, s: &SnapshotSummary, k: &KindSummary) -> SnapshotDoc<'a> {
     let fam = &k.families;
     SnapshotDoc {
         host: &src.host,
@@ -191,20 +172,29 @@ fn doc<'a>(
         first_line: s.first_line,
         total: k.total,
         from_counters: k.from_counters,
-        states: named(&f.states, col::STATE, &ranges.states[row], usize::MAX).into_iter().collect(),
-        protocols: named(&f.protocols, col::PROTOCOL, &ranges.protocols[row], usize::MAX)
-            .into_iter()
+        states: states_map(s, k),
+        protocols: Proto::ALL
+            .iter()
+            .filter(|p| k.protos[**p as usize] > 0)
+            .map(|p| (p.name().to_string(), k.protos[*p as usize]))
             .collect(),
         families: [("ipv4", fam[0]), ("ipv6", fam[1]), ("unknown", fam[2])]
             .into_iter()
             .filter(|(_, n)| *n > 0)
             .collect(),
-        top_remote: named(&f.remote, col::ADDR, &ranges.remote[row], top)
-            .into_iter()
-            .map(|(addr, count)| AddrCount { addr, count })
+        top_remote: k
+            .top_remote
+            .iter()
+            .take(top)
+            .map(|(addr, count)| AddrCount { addr: addr.clone(), count: *count })
             .collect(),
         remote_distinct: k.remote_distinct,
-        top_local_ports: ports,
+        top_local_ports: k
+            .top_local_ports
+            .iter()
+            .take(top)
+            .map(|(port, count)| PortCount { port: *port, count: *count })
+            .collect(),
         conntrack: (k.kind == Kind::Conntrack).then(|| ConntrackDoc {
             assured: k.ct_flags[0],
             unreplied: k.ct_flags[1],
@@ -218,37 +208,6 @@ fn doc<'a>(
         }),
         sockstat: s.sockstat,
     }
-}
-
-/// Per snap id, the first `top` (key, count) pairs of a sorted long frame.
-pub fn ranked<T>(
-    df: &DataFrame,
-    key: &str,
-    top: usize,
-    get: impl Fn(&Series, usize) -> T,
-) -> PolarsResult<BTreeMap<u32, Vec<(T, u64)>>> {
-    let keys = df.column(key)?.as_materialized_series().clone();
-    let counts = df.column(col::COUNT)?.u64()?.clone();
-    let mut out = BTreeMap::new();
-    for (snap, range) in group_ranges(df)? {
-        let v: Vec<(T, u64)> = range.take(top).map(|i| (get(&keys, i), counts.get(i).unwrap_or(0))).collect();
-        out.insert(snap, v);
-    }
-    Ok(out)
-}
-
-/// Per snap id, name → count of a long frame.
-pub fn long_map(df: &DataFrame, key: &str) -> PolarsResult<BTreeMap<u32, BTreeMap<String, u64>>> {
-    let keys = df.column(key)?.str()?.clone();
-    let counts = df.column(col::COUNT)?.u64()?.clone();
-    let mut out: BTreeMap<u32, BTreeMap<String, u64>> = BTreeMap::new();
-    for (snap, range) in group_ranges(df)? {
-        let m = out.entry(snap).or_default();
-        for i in range {
-            m.insert(keys.get(i).unwrap_or_default().to_string(), counts.get(i).unwrap_or(0));
-        }
-    }
-    Ok(out)
 }
 
 /// Writes `value` as pretty JSON that is also safe on a terminal: the

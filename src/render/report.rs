@@ -530,9 +530,9 @@ fn source_section(
 }
 
 /// The peak snapshot (if it is not the last) and the last, labelled.
-fn peak_then_last<'a>(
-    v: &SourceView<'a>,
-) -> Vec<(&'static str, (&'a crate::snapshot::SnapshotSummary, &'a crate::snapshot::KindSummary))> {
+fn peak_then_last<'v>(
+    v: &'v SourceView<'_>,
+) -> Vec<(&'static str, (&'v crate::snapshot::SnapshotSummary, &'v crate::snapshot::KindSummary))> {
     let mut out = Vec::new();
     if !v.peak_is_last() {
         out.push(("peak", v.peak()));

@@ -10,10 +10,11 @@ use std::fmt::Write;
 use chrono::{DateTime, FixedOffset};
 use comfy_table::{CellAlignment, ColumnConstraint, Table, Width, presets};
 
-use crate::frame::{Frames, col, for_each_batch, snapshot_rows};
 use crate::ingest::Ingested;
-use crate::render::json::long_map;
+use crate::model::Proto;
+use crate::render::json::{source_index, states_map};
 use crate::snapshot::{KindSummary, SnapshotSummary};
+use crate::table::read::for_each_snapshot;
 use crate::term::{visible, visible_lines};
 
 /// At most this many snapshot rows per table; the rest are elided.
@@ -113,35 +114,34 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
     // Group (snapshot, tool) rows by (source, tool), in order, keeping only
     // the rows a table shows.
     let mut groups: BTreeMap<(usize, u8), Group> = BTreeMap::new();
-    for_each_batch(run, |batch| {
-        let frames = Frames::build(&run.sources, snapshot_rows(batch))?;
-        let mut states = long_map(&frames.states, col::STATE)?;
-        let mut protocols = long_map(&frames.protocols, col::PROTOCOL)?;
-        for (id, (s, k)) in snapshot_rows(batch).enumerate() {
-            let id = id as u32;
-            let g = groups.entry((s.source, k.kind as u8)).or_default();
-            let row = Row {
-                n: g.count,
-                index: s.index,
-                time: s.time,
-                total: k.total,
-                states: states.remove(&id).unwrap_or_default().into_iter().filter(|x| x.1 > 0).collect(),
-            };
-            let last = Last {
-                snap: SnapshotSummary { kinds: Vec::new(), ..s.clone() },
-                kind: k.clone(),
-                protocols: protocols.remove(&id).unwrap_or_default(),
-            };
-            g.push(row, last);
-        }
+    for_each_snapshot(&run.store, |s, k| {
+        let g = groups.entry((s.source, k.kind as u8)).or_default();
+        let row = Row {
+            n: g.count,
+            index: s.index,
+            time: s.time,
+            total: k.total,
+            states: states_map(s, k).into_iter().filter(|x| x.1 > 0).collect(),
+        };
+        let last = Last {
+            snap: SnapshotSummary { kinds: Vec::new(), ..s.clone() },
+            kind: k.clone(),
+            protocols: Proto::ALL
+                .iter()
+                .filter(|p| k.protos[**p as usize] > 0)
+                .map(|p| (p.name().to_string(), k.protos[*p as usize]))
+                .collect(),
+        };
+        g.push(row, last);
         Ok(())
     })?;
+    let sources = source_index(run);
 
     let mut text = String::new();
     for ((src_idx, _), g) in &mut groups {
         let out = &mut text;
         let Some(last) = &g.last else { continue };
-        let src = &run.sources[*src_idx];
+        let Some(src) = sources.get(&(*src_idx as u32)) else { continue };
         let kind = last.kind.kind;
         let span = match (g.first_time, g.last_time) {
             (Some(a), Some(b)) if a != b => {

@@ -1,0 +1,19 @@
+//! `sysctl`: every captured sysctl value, per source.
+
+use super::schema::{Rows, Schema, Ty, col};
+
+pub static SCHEMA: Schema = Schema {
+    name: "sysctl",
+    row: "one sysctl key of one `sysctl -a` capture",
+    columns: &[
+        col("source_id", Ty::U32, "the sysctl capture (see sources)"),
+        col("key", Ty::Str, "e.g. net.ipv4.ip_local_port_range"),
+        col("value", Ty::Str, "as captured (first value of a repeated key)"),
+    ],
+};
+
+pub fn fill(r: &mut Rows, id: u32, map: &std::collections::BTreeMap<String, String>) {
+    for (k, v) in map {
+        r.row().u32(id).str(k).str(v).end();
+    }
+}
