@@ -24,6 +24,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Render one chart (PNG or SVG, by the output's extension).
     Chart(ChartArgs),
+    /// Write the tables as a dataset (Parquet, CSV or NDJSON) that DuckDB,
+    /// Spark, Trino or polars read: DIR/<table>/host=<host>/part-<n>.<ext>.
+    Export(ExportArgs),
 }
 
 /// Options shared by every command that reads captures.
@@ -91,6 +94,35 @@ pub struct ReportArgs {
 
     /// Rows per hotspot table.
     #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output directory (staged beside it, then renamed into place).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: std::path::PathBuf,
+
+    /// Replace the output directory if it is a previous sockscope export
+    /// (it has a .sockscope file) and neither is, contains nor lies inside
+    /// an input.
+    #[arg(long)]
+    pub force: bool,
+
+    /// File format.
+    #[arg(long, value_enum, default_value_t = crate::export::Format::Parquet)]
+    pub format: crate::export::Format,
+
+    /// Tables to write, comma-separated (default: all). See README,
+    /// "Tables".
+    #[arg(long, value_name = "LIST")]
+    pub tables: Option<String>,
+
+    /// Rows kept per snapshot in each ranking table (peers, services, …).
+    #[arg(long, default_value_t = crate::table::DEFAULT_TOP, value_name = "N")]
     pub top: usize,
 }
 

@@ -9,7 +9,8 @@
 //! - [`snapshot`]: finished, bounded per-snapshot results;
 //! - [`table`]: the tables every finished snapshot is written to (polars
 //!   DataFrames, one schema each), their store and the read-back;
-//! - [`render`]: JSON, CSV and table outputs;
+//! - [`render`]: JSON, CSV and table outputs; [`export`]: the tables as a
+//!   Parquet/CSV/NDJSON dataset;
 //! - [`output`]: writing outputs that never destroy anything (checks,
 //!   staging, cleanup on signals); [`term`]: terminal-safe text;
 //! - [`cmd`]: one module per subcommand; [`cli`]: the clap definitions.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod cmd;
 pub mod detail;
 pub mod error;
+pub mod export;
 pub mod fold;
 pub mod ingest;
 pub mod model;

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Summary(a) => cmd::summary::run(a, &mut out),
         Command::Report(a) => cmd::report::run(a, &mut out),
         Command::Chart(a) => cmd::chart::run(a, &mut out),
+        Command::Export(a) => cmd::export::run(a, &mut out),
     };
     let result = result.and_then(|s| out.flush().map(|_| s).map_err(Into::into));
     match result {

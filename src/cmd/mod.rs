@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the exit status it wants.
 
 pub mod chart;
+pub mod export;
 pub mod report;
 pub mod summary;
 

@@ -1,0 +1,39 @@
+//! `sockscope export`: the tables as a dataset.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::cli::ExportArgs;
+use crate::output::{DirKind, DirOutput, Inputs};
+use crate::term::visible;
+
+use super::{Status, read_inputs};
+
+pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let tables = crate::export::select_tables(args.tables.as_deref())?;
+    let target =
+        DirOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs), DirKind::Export)?;
+    let dest = target.dest().to_path_buf();
+    let (run, status) = read_inputs(&args.input, args.top.max(1), true)?;
+    if args.input.strict && status != Status::Ok {
+        return Ok(status);
+    }
+    let written = (|| -> anyhow::Result<_> {
+        let w = crate::export::write(&run, &target, &tables, args.format)?;
+        target.commit()?;
+        Ok(w)
+    })()
+    .with_context(|| {
+        format!("the export was not written ({} is as it was)", visible(&dest.display().to_string()))
+    })?;
+    let rows: u64 = written.tables.values().map(|t| t.1).sum();
+    let files: usize = written.tables.values().map(|t| t.0).sum();
+    writeln!(
+        out,
+        "wrote {} ({} tables, {files} files, {rows} rows)",
+        visible(&dest.display().to_string()),
+        written.tables.len()
+    )?;
+    Ok(status)
+}
