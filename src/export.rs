@@ -142,6 +142,9 @@ fn write_file(
     Ok(rows)
 }
 
+/// A file's frames, produced one at a time.
+type Frames<'a> = Box<dyn FnMut() -> anyhow::Result<Option<DataFrame>> + 'a>;
+
 /// What an export wrote.
 #[derive(Debug, Default)]
 pub struct Written {
@@ -171,7 +174,7 @@ pub fn write(
     for table in tables {
         out.create_dir(table.name)?;
         // (host, frames) — frames produced on demand.
-        let mut files: Vec<(String, Box<dyn FnMut() -> anyhow::Result<Option<DataFrame>> + '_>)> = Vec::new();
+        let mut files: Vec<(String, Frames<'_>)> = Vec::new();
         if SNAPSHOT_TABLES.iter().any(|t| std::ptr::eq(*t, *table)) {
             for (host, bs) in &by_host {
                 let mut it = bs.iter();
