@@ -47,6 +47,14 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
         strict: args.strict,
         keep,
         detail,
+        // A chunk folded with detail becomes about four times its size in
+        // table rows (every snapshot's rankings) before the merger takes
+        // them: smaller chunks keep what is in flight small.
+        chunk_size: if detail {
+            crate::ingest::read::CHUNK_SIZE / 4
+        } else {
+            crate::ingest::read::CHUNK_SIZE
+        },
         store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
         ..IngestConfig::default()
     };

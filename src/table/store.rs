@@ -19,10 +19,10 @@ use super::{SNAPSHOT_TABLES, Schema};
 
 /// Bytes of batches kept in memory per run before they are spilled
 /// (`SOCKSCOPE_SPOOL_MEMORY` overrides it).
-pub const MEMORY_BUDGET: usize = 64 << 20;
+pub const MEMORY_BUDGET: usize = 24 << 20;
 
 /// Rows (over all tables) a merger gathers before it hands a batch over.
-pub const BATCH_ROWS: usize = 1 << 16;
+pub const BATCH_ROWS: usize = 1 << 17;
 
 /// Where one table of a batch is.
 #[derive(Debug)]
