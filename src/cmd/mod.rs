@@ -56,7 +56,6 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
             crate::ingest::read::CHUNK_SIZE
         },
         store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
-        ..IngestConfig::default()
     };
     if let Some(n) = args.threads {
         // Ignored if the global pool already exists (tests call this twice).
