@@ -274,3 +274,84 @@ impl Tables {
         ]
     }
 }
+
+/// The tables' documentation in Markdown, from their schemas: README's
+/// "Tables" section is this text (a test keeps them equal).
+pub fn docs_markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for t in crate::export::all_tables() {
+        let _ = writeln!(out, "#### `{}`\n\nOne row: {}.\n", t.name, t.row);
+        let _ = writeln!(out, "| column | type | |\n|---|---|---|");
+        let mut states = false;
+        for c in t.columns {
+            // As exported: the input's path instead of the internal id;
+            // the host is the partition (`host=<host>/`), not a column.
+            if c.name == "source_id" {
+                if t.name != "sources" {
+                    let _ =
+                        writeln!(out, "| `source` | string | the input's path, as given (see `sources`) |");
+                }
+                continue;
+            }
+            if t.name == "sources" && c.name == "host" {
+                continue;
+            }
+            // The eleven state columns are one row of the table.
+            if STATE_ORDER.iter().any(|s| s.name() == c.name) {
+                if !states {
+                    states = true;
+                    let _ = writeln!(
+                        out,
+                        "| `LISTEN` … `CLOSE` | u64 | one column per canonical TCP state, in the order of a connection's life: {} |",
+                        STATE_ORDER.iter().map(|s| format!("`{}`", s.name())).collect::<Vec<_>>().join(", ")
+                    );
+                }
+                continue;
+            }
+            let null = if c.nullable { ", or null" } else { "" };
+            let _ = writeln!(out, "| `{}` | {} | {}{null} |", c.name, c.ty.name(), c.doc);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// README's "Tables" section is generated from the schemas; run with
+    /// `SOCKSCOPE_BLESS=1` to rewrite it after changing a table.
+    #[test]
+    fn readme_documents_every_table_as_defined() {
+        let readme_path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(readme_path).unwrap();
+        let (begin, end) = ("<!-- tables:begin -->\n", "<!-- tables:end -->");
+        let (Some(a), Some(b)) = (readme.find(begin), readme.find(end)) else {
+            panic!("README.md lacks the {begin:?} … {end:?} markers");
+        };
+        let now = &readme[a + begin.len()..b];
+        let want = super::docs_markdown();
+        if now != want {
+            if std::env::var_os("SOCKSCOPE_BLESS").is_some() {
+                let fixed = format!("{}{want}{}", &readme[..a + begin.len()], &readme[b..]);
+                std::fs::write(readme_path, fixed).unwrap();
+            } else {
+                panic!(
+                    "README.md's table docs are stale: run `SOCKSCOPE_BLESS=1 cargo test --release --lib readme`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_schema_matches_the_frames_its_tables_build() {
+        let mut t = super::Tables::default();
+        for (schema, df) in super::SNAPSHOT_TABLES.iter().zip(t.frames()) {
+            assert_eq!(df.schema().as_ref(), &schema.polars(), "{}", schema.name);
+            let mut names: Vec<&str> = schema.columns.iter().map(|c| c.name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), schema.columns.len(), "{}: a column name twice", schema.name);
+        }
+    }
+}

@@ -143,8 +143,7 @@ type Column_ = polars::prelude::Column;
 
 /// Rows of one table being built, a column builder per column. Values are
 /// appended in column order through [`Rows::row`]; a row with a value of
-/// the wrong type or a missing column is a bug, caught by debug assertions
-/// and by each table's schema test.
+/// the wrong type, too many values or too few is a bug and panics.
 pub struct Rows {
     schema: &'static Schema,
     bufs: Vec<Buf>,
@@ -223,10 +222,11 @@ impl Row<'_> {
         &mut self.rows.bufs[i]
     }
 
+    /// A value of the wrong type: a bug in a table's `fill`, never an
+    /// input problem (a panic here is contained to the input being read).
     #[cold]
     fn mismatch(&self, got: &str) {
-        debug_assert!(
-            false,
+        panic!(
             "{}.{}: a {got} value for a {:?} column",
             self.rows.schema.name,
             self.rows.schema.columns[self.at - 1].name,
@@ -281,7 +281,7 @@ impl Row<'_> {
     /// Ends the row.
     #[inline]
     pub fn end(self) {
-        debug_assert_eq!(self.at, self.rows.bufs.len(), "{}: row ended early", self.rows.schema.name);
+        assert_eq!(self.at, self.rows.bufs.len(), "{}: row ended early", self.rows.schema.name);
         self.rows.len += 1;
     }
 }
