@@ -39,6 +39,22 @@ impl TcpState {
     /// Number of distinct codes; accumulators size their arrays with it.
     pub const COUNT: usize = 14;
 
+    /// The canonical TCP states in the one order every output lists them:
+    /// the order a connection lives through them.
+    pub const LIFECYCLE: [TcpState; 11] = [
+        TcpState::Listen,
+        TcpState::SynSent,
+        TcpState::SynRecv,
+        TcpState::Established,
+        TcpState::FinWait1,
+        TcpState::FinWait2,
+        TcpState::CloseWait,
+        TcpState::Closing,
+        TcpState::LastAck,
+        TcpState::TimeWait,
+        TcpState::Close,
+    ];
+
     /// All states in code order.
     pub const ALL: [TcpState; Self::COUNT] = [
         TcpState::Established,
@@ -565,5 +581,44 @@ mod tests {
         for p in Proto::ALL {
             assert_eq!(Proto::from_code(p as u8), p);
         }
+    }
+}
+
+/// Where a state name goes in any list of states (one rule for every
+/// table, chart and column order): TCP's states in the order of a
+/// connection's life ([`TcpState::LIFECYCLE`]), conntrack's own beside
+/// their TCP neighbours (FIN_WAIT after FIN_WAIT2, SYN_SENT2 after
+/// CLOSE), then NONE and UNKNOWN, then anything else.
+pub fn state_rank(name: &str) -> usize {
+    const ORDER: [&str; 15] = [
+        "LISTEN",
+        "SYN_SENT",
+        "SYN_RECV",
+        "ESTABLISHED",
+        "FIN_WAIT1",
+        "FIN_WAIT2",
+        "FIN_WAIT",
+        "CLOSE_WAIT",
+        "CLOSING",
+        "LAST_ACK",
+        "TIME_WAIT",
+        "CLOSE",
+        "SYN_SENT2",
+        "NONE",
+        "UNKNOWN",
+    ];
+    ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len())
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn the_state_rank_follows_the_lifecycle() {
+        let ranks: Vec<usize> = TcpState::LIFECYCLE.iter().map(|s| state_rank(s.name())).collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+        assert!(state_rank("UNKNOWN") > state_rank("CLOSE"));
+        assert_eq!(state_rank("SCTP_WHATEVER"), 15);
     }
 }

@@ -26,10 +26,10 @@ fuzz_target!(|input: &[u8]| {
     let pool = BufPool::default();
     let mut m = Merger::new(0, 5, None, false);
     let cfg = WorkerCfg {
-        forced: None,
         timestamp_mode: has_timestamps(&plain),
         keep: 5,
         fold: FoldCfg { detail, ..FoldCfg::default() },
+        ..WorkerCfg::default()
     };
     let mut reader = ChunkReader::new(&plain[..], chunk, &pool).max_line(max_line);
     for c in reader.by_ref() {
@@ -44,4 +44,11 @@ fuzz_target!(|input: &[u8]| {
         + u64::from(!plain.is_empty() && !plain.ends_with(b"\n"));
     assert_eq!(c.total, expected);
     assert_eq!(reader.bytes, plain.len() as u64);
+    // Every snapshot numbered went to the store, in order, once.
+    let snaps = m.store().table(&sockscope::table::snapshots::SCHEMA, None).unwrap();
+    let idx: Vec<u32> = snaps.column("index").unwrap().u32().unwrap().iter().flatten().collect();
+    let mut seen = idx.clone();
+    seen.dedup();
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "snapshot indexes out of order: {idx:?}");
+    assert_eq!(seen.len() as u32, m.snapshots);
 });

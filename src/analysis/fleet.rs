@@ -5,7 +5,6 @@
 
 use super::states::distribution;
 use super::{Analysis, SourceView};
-use crate::model::Kind;
 
 /// Host × state counts.
 pub struct HostStates {
@@ -18,12 +17,7 @@ pub struct HostStates {
 pub fn main_views<'a, 'b>(a: &'b Analysis<'a>) -> Vec<&'b SourceView<'a>> {
     let mut out: Vec<&SourceView> = Vec::new();
     for h in a.hosts() {
-        let best = a
-            .views
-            .iter()
-            .filter(|v| v.host == h && v.kind != Kind::Conntrack && !v.last().1.from_counters)
-            .max_by_key(|v| (v.count, v.last().1.total));
-        out.extend(best);
+        out.extend(Analysis::main_capture(a.views.iter().filter(|v| v.host == h), false));
     }
     out
 }

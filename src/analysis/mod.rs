@@ -109,19 +109,9 @@ impl<'a> Analysis<'a> {
     /// Reads the run's snapshots once (from the tables) and builds the
     /// views.
     pub fn build(run: &'a Ingested) -> anyhow::Result<Analysis<'a>> {
-        let mut sysctl: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
-        // Per host, the first sysctl capture that has the port range (the
-        // one the fold used), else its first sysctl capture.
-        for (idx, map) in &run.sysctls {
-            let host = run.sources[*idx].host.as_str();
-            let has_range = crate::parse::sysctl::port_range(map).is_some();
-            match sysctl.get(host) {
-                Some(prev) if crate::parse::sysctl::port_range(prev).is_some() || !has_range => {}
-                _ => {
-                    sysctl.insert(host, map);
-                }
-            }
-        }
+        let sysctl = crate::ingest::host_sysctls(
+            run.sysctls.iter().map(|(idx, map)| (run.sources[*idx].host.as_str(), map)),
+        );
         // One view per (source, tool): its snapshot count, its peak (the
         // first snapshot with the most rows) and its last snapshot.
         let snaps = run.store.table_columns(
@@ -181,35 +171,30 @@ impl<'a> Analysis<'a> {
         Ok(Analysis { run, views, sysctl })
     }
 
+    /// The main capture among `views` — the one rule behind the fleet
+    /// views, `chart`'s single-capture charts and the report's featured
+    /// sections: socket captures (or conntrack ones, with `conntrack`)
+    /// that have rows (not `ss -s` counters only), the one with the most
+    /// snapshots, then the most rows at its last snapshot, then the first
+    /// in input order.
+    pub fn main_capture<'v>(
+        views: impl IntoIterator<Item = &'v SourceView<'a>>,
+        conntrack: bool,
+    ) -> Option<&'v SourceView<'a>> {
+        views
+            .into_iter()
+            .filter(|v| (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
+            .fold(None, |best: Option<&SourceView>, v| match best {
+                Some(b) if (b.count, b.last().1.total) >= (v.count, v.last().1.total) => Some(b),
+                _ => Some(v),
+            })
+    }
+
     /// Distinct hosts, sorted.
     pub fn hosts(&self) -> Vec<&'a str> {
         let mut h: Vec<&str> = self.views.iter().map(|v| v.host).collect();
         h.sort_unstable();
         h.dedup();
         h
-    }
-}
-
-/// Thousands separators: 12345 → "12,345".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1000), "1,000");
-        assert_eq!(super::thousands(1234567), "1,234,567");
     }
 }

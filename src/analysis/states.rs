@@ -26,21 +26,17 @@ pub fn distribution(k: &KindSummary) -> Vec<(&'static str, u64)> {
     LIFECYCLE.iter().map(|s| (s.name(), k.states[*s as usize])).collect()
 }
 
-/// TCP states in the order a connection lives through them.
-pub const LIFECYCLE: [TcpState; 12] = [
-    TcpState::Listen,
-    TcpState::SynSent,
-    TcpState::SynRecv,
-    TcpState::Established,
-    TcpState::FinWait1,
-    TcpState::FinWait2,
-    TcpState::CloseWait,
-    TcpState::Closing,
-    TcpState::LastAck,
-    TcpState::TimeWait,
-    TcpState::Close,
-    TcpState::Unknown,
-];
+/// TCP states in the order a connection lives through them
+/// ([`TcpState::LIFECYCLE`]), then UNKNOWN: the slots of a state series.
+pub const LIFECYCLE: [TcpState; 12] = {
+    let mut a = [TcpState::Unknown; 12];
+    let mut i = 0;
+    while i < TcpState::LIFECYCLE.len() {
+        a[i] = TcpState::LIFECYCLE[i];
+        i += 1;
+    }
+    a
+};
 
 /// One row of a state table.
 #[derive(Debug, Clone, PartialEq)]

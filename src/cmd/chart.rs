@@ -6,7 +6,6 @@ use std::io::Write;
 
 use crate::analysis::{Analysis, SourceView};
 use crate::cli::ChartArgs;
-use crate::model::Kind;
 use crate::output::{FileOutput, Inputs};
 use crate::render::chart;
 use crate::render::charts::{self, ChartName};
@@ -57,10 +56,7 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
 
 /// The capture a single-capture chart is drawn from.
 fn main_view<'b, 'a>(a: &'b Analysis<'a>, conntrack: bool) -> Option<&'b SourceView<'a>> {
-    a.views
-        .iter()
-        .filter(|v| (v.kind == Kind::Conntrack) == conntrack && !v.last().1.from_counters)
-        .max_by_key(|v| (v.count, v.last().1.total))
+    Analysis::main_capture(&a.views, conntrack)
 }
 
 fn why(kind: ChartName) -> &'static str {

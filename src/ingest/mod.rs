@@ -280,12 +280,31 @@ fn listening_in_range(path: &Path, lo: u16, hi: u16) -> Vec<u16> {
 
 /// Each host's ephemeral port range, from its captured sysctl.
 fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
-    let mut out = BTreeMap::new();
-    for (_, r) in results {
-        if let One::Sysctl(rep, map, _) = r
-            && let Some(range) = crate::parse::sysctl::port_range(map)
-        {
-            out.insert(rep.host.clone(), range);
+    let captures = results.iter().filter_map(|(_, r)| match r {
+        One::Sysctl(rep, map, _) => Some((rep.host.as_str(), map)),
+        _ => None,
+    });
+    host_sysctls(captures)
+        .into_iter()
+        .filter_map(|(h, m)| Some((h.to_string(), crate::parse::sysctl::port_range(m)?)))
+        .collect()
+}
+
+/// The sysctl capture each host uses — the one rule for the fold's
+/// ephemeral range and every pass: of a host's `sysctl -a` captures (in
+/// input order), the first that has `net.ipv4.ip_local_port_range`, else
+/// its first one.
+pub fn host_sysctls<'a>(
+    captures: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, String>)>,
+) -> BTreeMap<&'a str, &'a BTreeMap<String, String>> {
+    let mut out: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
+    for (host, map) in captures {
+        let has_range = crate::parse::sysctl::port_range(map).is_some();
+        match out.get(host) {
+            Some(prev) if crate::parse::sysctl::port_range(prev).is_some() || !has_range => {}
+            _ => {
+                out.insert(host, map);
+            }
         }
     }
     out

@@ -2,9 +2,10 @@
 //! passes to `render::chart`. Used by the report (every chart of a
 //! featured capture) and by `sockscope chart` (one chart).
 
-use crate::analysis::{self, Analysis, SourceView, thousands};
+use crate::analysis::{self, Analysis, SourceView};
 use crate::model::Kind;
 use crate::render::chart::{Chart, ChartKind, TimeAxis};
+use crate::render::thousands;
 
 /// Rows the fleet heatmaps show before aggregating.
 pub const FLEET_ROWS: usize = 60;
@@ -237,15 +238,10 @@ pub fn fleet_time(a: &Analysis<'_>, state: Option<&str>) -> Option<Chart> {
     })
 }
 
-/// Gives charts with height 0 a height that fits their rows.
+/// Gives charts with height 0 the height their kind and rows need (the one
+/// rule: [`Chart::default_size`]).
 pub fn fit_height(c: &mut Chart) {
-    if c.height != 0 {
-        return;
+    if c.height == 0 {
+        c.height = Chart::default_size(&c.kind).1;
     }
-    c.height = match &c.kind {
-        ChartKind::Hotspots { rows, .. } => (160 + 28 * rows.len() as u32).max(320),
-        ChartKind::EphemeralUse { rows, .. } => (160 + 28 * rows.len() as u32).max(320),
-        ChartKind::Heatmap { rows, .. } => (170 + 30 * rows.len().min(FLEET_ROWS) as u32).max(240),
-        _ => 520,
-    };
 }

@@ -28,6 +28,9 @@ fn state_columns() -> Vec<&'static str> {
             cols.push(n);
         }
     }
+    // Stable: the states the order names first, in its order; the others
+    // (SCTP, DCCP) after, in code order.
+    cols.sort_by_key(|c| crate::model::state_rank(c));
     cols
 }
 

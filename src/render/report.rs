@@ -11,11 +11,12 @@
 use askama::Template;
 use rayon::prelude::*;
 
-use crate::analysis::{self, Analysis, SourceView, thousands};
+use crate::analysis::{self, Analysis, SourceView};
 use crate::model::Kind;
 use crate::output::DirOutput;
 use crate::render::chart::{self, Chart};
 use crate::render::charts;
+use crate::render::thousands;
 
 /// A chart, rendered once for both pages into `charts/<file>.svg` and
 /// `.png` (written as soon as it is drawn: a fleet's charts would not fit
@@ -251,8 +252,10 @@ fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
                 .collect();
             let loops: Vec<usize> = mine.iter().filter(|(_, v)| v.count > 1).map(|(i, _)| *i).collect();
             if loops.is_empty() {
-                let best = mine.iter().max_by_key(|(i, v)| (v.last().1.total, std::cmp::Reverse(*i)));
-                out.extend(best.map(|(i, _)| *i));
+                let best = Analysis::main_capture(mine.iter().map(|(_, v)| *v), conntrack);
+                out.extend(
+                    mine.iter().find(|(_, v)| best.is_some_and(|b| std::ptr::eq(*v, b))).map(|(i, _)| *i),
+                );
             } else {
                 out.extend(loops);
             }

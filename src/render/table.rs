@@ -161,7 +161,7 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
             span
         );
 
-        g.cols.sort_by_key(|c| state_order(c));
+        g.cols.sort_by_key(|c| crate::model::state_rank(c));
         let cols = &g.cols;
         let mut t = table();
         let mut header = vec!["#".to_string(), "time".to_string(), "total".to_string()];
@@ -309,26 +309,4 @@ pub fn render(run: &Ingested, top: usize, out_w: &mut dyn std::io::Write) -> any
 
 fn opt(v: Option<u64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
-}
-
-/// Orders state columns by lifecycle, the way operators read them.
-fn state_order(name: &str) -> usize {
-    const ORDER: &[&str] = &[
-        "LISTEN",
-        "SYN_SENT",
-        "SYN_RECV",
-        "ESTABLISHED",
-        "FIN_WAIT1",
-        "FIN_WAIT2",
-        "FIN_WAIT",
-        "CLOSE_WAIT",
-        "CLOSING",
-        "LAST_ACK",
-        "TIME_WAIT",
-        "CLOSE",
-        "SYN_SENT2",
-        "NONE",
-        "UNKNOWN",
-    ];
-    ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len())
 }

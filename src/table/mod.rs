@@ -92,21 +92,9 @@ macro_rules! with_state_columns {
     };
 }
 
-/// The canonical TCP states in the one order every output uses: the
-/// order of a connection's life (the columns of [`with_state_columns`]).
-pub const STATE_ORDER: [TcpState; 11] = [
-    TcpState::Listen,
-    TcpState::SynSent,
-    TcpState::SynRecv,
-    TcpState::Established,
-    TcpState::FinWait1,
-    TcpState::FinWait2,
-    TcpState::CloseWait,
-    TcpState::Closing,
-    TcpState::LastAck,
-    TcpState::TimeWait,
-    TcpState::Close,
-];
+/// The state columns' order: [`TcpState::LIFECYCLE`], the one order every
+/// output uses.
+pub const STATE_ORDER: [TcpState; 11] = TcpState::LIFECYCLE;
 
 /// Which snapshot a row belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,18 +1,7 @@
 //! Text for numbers and labels: thousands separators, compact forms for
 //! tight spots, percentages, and middle truncation of long labels.
 
-/// `1234567` → `"1,234,567"`.
-pub(super) fn thousands(v: u64) -> String {
-    let digits = v.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(super) use crate::render::thousands;
 
 /// An axis tick value: integers get separators, fractions (only on small
 /// ranges) keep one decimal.

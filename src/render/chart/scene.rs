@@ -13,8 +13,6 @@
 //! This file also owns the PNG encoder (plotters' own encoder writes only
 //! to files; `flate2` is already a dependency) and the SVG post-processing.
 
-use std::io::Write as _;
-
 use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{
@@ -362,66 +360,20 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// Encodes 8-bit RGB pixels as a PNG, choosing each row's filter by the
-/// usual minimum-sum-of-absolute-differences heuristic (charts are flat
-/// colour, so this compresses them to a few tens of kilobytes).
+/// Encodes 8-bit RGB pixels as a PNG (the `png` crate, adaptive
+/// filtering, best compression: charts are mostly flat colour).
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-    let stride = width as usize * 3;
-    let mut filtered = Vec::with_capacity((stride + 1) * height as usize);
-    let zero = vec![0_u8; stride];
-    let mut candidates: [Vec<u8>; 4] = std::array::from_fn(|_| vec![0_u8; stride]);
-    for y in 0..height as usize {
-        let row = &rgb[y * stride..(y + 1) * stride];
-        let prev = if y == 0 { &zero[..] } else { &rgb[(y - 1) * stride..y * stride] };
-        for i in 0..stride {
-            let a = if i >= 3 { row[i - 3] } else { 0 };
-            let b = prev[i];
-            let c = if i >= 3 { prev[i - 3] } else { 0 };
-            candidates[0][i] = row[i];
-            candidates[1][i] = row[i].wrapping_sub(a);
-            candidates[2][i] = row[i].wrapping_sub(b);
-            candidates[3][i] = row[i].wrapping_sub(paeth(a, b, c));
-        }
-        let cost = |v: &Vec<u8>| v.iter().map(|&x| u64::from((x as i8).unsigned_abs())).sum::<u64>();
-        let (best, _) = candidates.iter().enumerate().min_by_key(|(_, v)| cost(v)).expect("four candidates");
-        // PNG filter type bytes: 0 None, 1 Sub, 2 Up, 4 Paeth.
-        filtered.push([0_u8, 1, 2, 4][best]);
-        filtered.extend_from_slice(&candidates[best]);
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        let mut w = enc.write_header().map_err(draw_error)?;
+        w.write_image_data(rgb).map_err(draw_error)?;
     }
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(7));
-    z.write_all(&filtered).map_err(draw_error)?;
-    let idat = z.finish().map_err(draw_error)?;
-
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    // Bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace.
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-
-    let mut png = Vec::with_capacity(idat.len() + 64);
-    png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
-    for (kind, data) in [(b"IHDR", &ihdr[..]), (b"IDAT", &idat[..]), (b"IEND", &[][..])] {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        png.extend_from_slice(kind);
-        png.extend_from_slice(data);
-        let mut crc = flate2::Crc::new();
-        crc.update(kind);
-        crc.update(data);
-        png.extend_from_slice(&crc.sum().to_be_bytes());
-    }
-    Ok(png)
-}
-
-fn paeth(a: u8, b: u8, c: u8) -> u8 {
-    let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
-    if pa <= pb && pa <= pc {
-        a
-    } else if pb <= pc {
-        b
-    } else {
-        c
-    }
+    Ok(out)
 }
 
 #[cfg(test)]
