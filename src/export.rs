@@ -42,13 +42,165 @@ impl Format {
     }
 }
 
-/// Every table `export` can write: the per-snapshot ones, then `sources`
-/// and `sysctl`.
+/// Every table `export` can write: the per-snapshot ones, `sources`,
+/// `sysctl`, and the row-level `sockets` and `conntrack_entries`.
 pub fn all_tables() -> Vec<&'static Schema> {
     let mut v: Vec<&'static Schema> = SNAPSHOT_TABLES.to_vec();
     v.push(&crate::table::sources::SCHEMA);
     v.push(&crate::table::sysctl::SCHEMA);
+    v.push(&crate::table::sockets::SCHEMA);
+    v.push(&crate::table::conntrack_entries::SCHEMA);
     v
+}
+
+/// The row-level tables among `tables`.
+pub fn row_tables(tables: &[&'static Schema]) -> Vec<&'static Schema> {
+    tables.iter().copied().filter(|t| matches!(t.name, "sockets" | "conntrack_entries")).collect()
+}
+
+/// The open files, by table and source, with the rows written to each.
+type OpenFiles = BTreeMap<(&'static str, u32), (RowWriter, u64)>;
+
+/// One open file of a row-level table.
+enum RowWriter {
+    Parquet(Box<polars_io::parquet::write::BatchedWriter<std::io::BufWriter<std::fs::File>>>),
+    Csv(std::io::BufWriter<std::fs::File>, bool),
+    Ndjson(std::io::BufWriter<std::fs::File>),
+}
+
+impl std::fmt::Debug for RowWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RowWriter")
+    }
+}
+
+/// Writes the row-level tables as the merger hands their frames over: one
+/// file per table and source, streamed, never whole in memory. Files are
+/// written under `<table>/.source-<id>` and moved into their host's
+/// partition by [`RowFiles::finish`] (a source's host is known only once
+/// it has been read).
+#[derive(Debug)]
+pub struct RowFiles {
+    /// The staging directory of the export.
+    root: PathBuf,
+    format: Format,
+    tables: Vec<&'static str>,
+    /// Open files and the rows written to each.
+    writers: std::sync::Mutex<OpenFiles>,
+    /// The first error (the export then fails with it).
+    error: std::sync::Mutex<Option<String>>,
+}
+
+impl RowFiles {
+    pub fn new(out: &DirOutput, format: Format, tables: &[&'static Schema]) -> anyhow::Result<RowFiles> {
+        let tables: Vec<&'static str> = row_tables(tables).iter().map(|t| t.name).collect();
+        for t in &tables {
+            out.create_dir(t)?;
+        }
+        Ok(RowFiles {
+            root: out.staged(""),
+            format,
+            tables,
+            writers: Default::default(),
+            error: Default::default(),
+        })
+    }
+
+    fn path(&self, table: &str, source: u32) -> PathBuf {
+        self.root.join(table).join(format!(".source-{source:05}.{}", self.format.extension()))
+    }
+
+    fn write_frame(
+        &self,
+        table: &'static Schema,
+        source: u32,
+        path: &str,
+        df: DataFrame,
+    ) -> anyhow::Result<()> {
+        use polars_io::SerWriter;
+        let mut df = with_source(df, path)?;
+        let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (table.name, source);
+        let entry = match writers.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let path = self.path(table.name, source);
+                let f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+                let w = match self.format {
+                    Format::Parquet => RowWriter::Parquet(Box::new(
+                        polars_io::parquet::write::ParquetWriter::new(f)
+                            .with_compression(polars_io::parquet::write::ParquetCompression::Zstd(None))
+                            .batched(&df.schema().clone())?,
+                    )),
+                    Format::Csv => RowWriter::Csv(f, false),
+                    Format::Ndjson => RowWriter::Ndjson(f),
+                };
+                e.insert((w, 0))
+            }
+        };
+        let (w, n) = entry;
+        *n += df.height() as u64;
+        match w {
+            RowWriter::Parquet(p) => p.write_batch(&df)?,
+            RowWriter::Csv(f, header_done) => {
+                polars_io::csv::write::CsvWriter::new(&mut *f)
+                    .include_header(!*header_done)
+                    .finish(&mut df)?;
+                *header_done = true;
+            }
+            RowWriter::Ndjson(f) => polars_io::json::JsonWriter::new(&mut *f)
+                .with_json_format(polars_io::json::JsonFormat::JsonLines)
+                .finish(&mut df)?,
+        }
+        Ok(())
+    }
+
+    /// Closes every file and moves it into its host's partition:
+    /// `<table>/host=<host>/part-<source>.<ext>`. Returns files and rows per
+    /// table.
+    pub fn finish(self, run: &Ingested, written: &mut Written) -> anyhow::Result<()> {
+        if let Some(e) = self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            anyhow::bail!(e);
+        }
+        let hosts: BTreeMap<u32, &str> = run.sources.iter().map(|s| (s.id, s.host.as_str())).collect();
+        let writers = std::mem::take(&mut *self.writers.lock().unwrap_or_else(|e| e.into_inner()));
+        for ((table, source), (w, rows)) in writers {
+            let path = self.path(table, source);
+            match w {
+                RowWriter::Parquet(p) => {
+                    p.finish()?;
+                }
+                RowWriter::Csv(mut f, _) | RowWriter::Ndjson(mut f) => std::io::Write::flush(&mut f)?,
+            }
+            // A source that failed (or was dropped) has no host: its rows go.
+            let Some(host) = hosts.get(&source) else {
+                std::fs::remove_file(&path)?;
+                continue;
+            };
+            let dir = self.root.join(table).join(host_dir(host));
+            std::fs::create_dir_all(&dir)?;
+            std::fs::rename(&path, dir.join(format!("part-{source:05}.{}", self.format.extension())))?;
+            let e = written.tables.entry(table).or_default();
+            e.0 += 1;
+            e.1 += rows;
+        }
+        for t in &self.tables {
+            written.tables.entry(t).or_default();
+        }
+        Ok(())
+    }
+}
+
+impl crate::table::RowSink for RowFiles {
+    fn write(&self, table: &'static Schema, source: u32, path: &str, df: DataFrame) {
+        if !self.tables.contains(&table.name) {
+            return;
+        }
+        if let Err(e) = self.write_frame(table, source, path, df) {
+            let mut err = self.error.lock().unwrap_or_else(|e| e.into_inner());
+            err.get_or_insert_with(|| format!("writing the {} table: {e:#}", table.name));
+        }
+    }
 }
 
 /// Parses `--tables a,b,c`; names the unknown ones.
@@ -172,6 +324,9 @@ pub fn write(
         }
     }
     for table in tables {
+        if !row_tables(&[table]).is_empty() {
+            continue;
+        }
         out.create_dir(table.name)?;
         // (host, frames) — frames produced on demand.
         let mut files: Vec<(String, Frames<'_>)> = Vec::new();

@@ -278,3 +278,77 @@ fn export_refuses_what_report_refuses() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("\"bogus\""));
 }
+
+#[test]
+fn row_level_tables_hold_every_row_of_every_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = export(dir.path(), &["--tables", "snapshots,sockets,conntrack_entries", "samples"], &[]);
+    let snaps = read_table(&ds, "snapshots")
+        .lazy()
+        .filter(col("from_counters").not())
+        .select([
+            col("source"),
+            col("kind"),
+            col("index"),
+            col("total"),
+            col("ESTABLISHED"),
+            col("TIME_WAIT"),
+        ])
+        .collect()
+        .unwrap();
+    // Rows per snapshot, grouped from the row-level tables.
+    let mut rows = read_table(&ds, "sockets")
+        .lazy()
+        .group_by([col("source"), col("kind"), col("index")])
+        .agg([
+            len().cast(DataType::UInt64).alias("rows"),
+            col("state")
+                .eq(lit("ESTABLISHED"))
+                .and(col("proto").eq(lit("tcp")))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("estab"),
+            col("state")
+                .eq(lit("TIME_WAIT"))
+                .and(col("proto").eq(lit("tcp")))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("tw"),
+        ])
+        .collect()
+        .unwrap();
+    let ct = read_table(&ds, "conntrack_entries")
+        .lazy()
+        .group_by([col("source"), col("kind"), col("index")])
+        .agg([
+            len().cast(DataType::UInt64).alias("rows"),
+            lit(0u64).cast(DataType::UInt64).alias("estab"),
+            lit(0u64).cast(DataType::UInt64).alias("tw"),
+        ])
+        .collect()
+        .unwrap();
+    rows.vstack_mut(&ct).unwrap();
+    let joined = snaps
+        .lazy()
+        .join(
+            rows.lazy(),
+            [col("source"), col("kind"), col("index")],
+            [col("source"), col("kind"), col("index")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()
+        .unwrap();
+    assert!(joined.height() > 100);
+    let total = u64s(&joined, "total");
+    let got: Vec<u64> =
+        joined.column("rows").unwrap().u64().unwrap().iter().map(|v| v.unwrap_or(0)).collect();
+    assert_eq!(total, got, "every snapshot's rows are in the row-level tables, under its index");
+    let kinds: Vec<&str> = joined.column("kind").unwrap().str().unwrap().iter().flatten().collect();
+    let (e, te) = (u64s(&joined, "ESTABLISHED"), joined.column("estab").unwrap().u64().unwrap().clone());
+    let (w, tw) = (u64s(&joined, "TIME_WAIT"), joined.column("tw").unwrap().u64().unwrap().clone());
+    for i in 0..joined.height() {
+        if kinds[i] != "conntrack" {
+            assert_eq!((e[i], w[i]), (te.get(i).unwrap_or(0), tw.get(i).unwrap_or(0)), "row {i}");
+        }
+    }
+}

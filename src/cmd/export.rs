@@ -8,19 +8,33 @@ use crate::cli::ExportArgs;
 use crate::output::{DirKind, DirOutput, Inputs};
 use crate::term::visible;
 
-use super::{Status, read_inputs};
+use std::sync::Arc;
+
+use super::{Status, read_inputs_with};
 
 pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let tables = crate::export::select_tables(args.tables.as_deref())?;
     let target =
         DirOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs), DirKind::Export)?;
     let dest = target.dest().to_path_buf();
-    let (run, status) = read_inputs(&args.input, args.top.max(1), true)?;
+    // Socket and conntrack rows are written while the inputs are read.
+    let rows = if crate::export::row_tables(&tables).is_empty() {
+        None
+    } else {
+        Some(Arc::new(crate::export::RowFiles::new(&target, args.format, &tables)?))
+    };
+    let sink = rows.clone().map(|r| r as Arc<dyn crate::table::RowSink>);
+    let (run, status) = read_inputs_with(&args.input, args.top.max(1), true, sink)?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
     let written = (|| -> anyhow::Result<_> {
-        let w = crate::export::write(&run, &target, &tables, args.format)?;
+        let mut w = crate::export::write(&run, &target, &tables, args.format)?;
+        if let Some(r) = rows {
+            // Every merger (and its clone of the sink) is gone by now.
+            let r = Arc::try_unwrap(r).map_err(|_| anyhow::anyhow!("internal: row files still shared"))?;
+            r.finish(&run, &mut w)?;
+        }
         target.commit()?;
         Ok(w)
     })()

@@ -36,6 +36,16 @@ pub enum Status {
 /// Reads all inputs of a command. Errors about single inputs go to stderr
 /// and the run goes on.
 pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Result<(Ingested, Status)> {
+    read_inputs_with(args, keep, detail, None)
+}
+
+/// [`read_inputs`], handing every socket and conntrack row to `rows`.
+pub fn read_inputs_with(
+    args: &InputArgs,
+    keep: usize,
+    detail: bool,
+    rows: Option<std::sync::Arc<dyn crate::table::RowSink>>,
+) -> anyhow::Result<(Ingested, Status)> {
     let tz = match &args.tz {
         Some(z) => Some(TzPolicy::parse(z).map_err(|e| anyhow::anyhow!("--tz {z}: {e}"))?),
         None => None,
@@ -56,6 +66,7 @@ pub fn read_inputs(args: &InputArgs, keep: usize, detail: bool) -> anyhow::Resul
             crate::ingest::read::CHUNK_SIZE
         },
         store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
+        rows,
     };
     if let Some(n) = args.threads {
         // Ignored if the global pool already exists (tests call this twice).

@@ -151,6 +151,9 @@ pub struct ChunkOut {
     pub tables: crate::table::Tables,
     /// How many `Done` segments have content (their `index` runs 0..this).
     pub snapshots: u32,
+    /// Every socket and conntrack row (with `WorkerCfg::rows`), their
+    /// `index` the position of their segment in `segments`.
+    pub rows: Option<crate::table::RowTables>,
     /// Chunk-local address table.
     pub names: Vec<Box<[u8]>>,
     pub kinds_seen: [u64; Kind::COUNT],
@@ -173,6 +176,8 @@ pub struct WorkerCfg {
     pub source: u32,
     /// How naive times and zone abbreviations are read.
     pub tz: Option<crate::parse::timestamp::TzPolicy>,
+    /// Also write every socket and conntrack row (`export`).
+    pub rows: bool,
 }
 
 struct Cur {
@@ -224,6 +229,7 @@ fn long_line(index: usize, head: &[u8], bytes: u64) -> ChunkOut {
         segments: Vec::new(),
         tables: Default::default(),
         snapshots: 0,
+        rows: None,
         names: Vec::new(),
         kinds_seen: [0; Kind::COUNT],
         sockstat_lines: 0,
@@ -307,6 +313,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     let mut sockstat_lines = 0u64;
     let mut timestamps = 0u64;
     let mut messages = Vec::new();
+    let mut rows = cfg.rows.then(crate::table::RowTables::default);
 
     // The fast lane only counts; `report` folds whole records.
     let fast_lane = !cfg.fold.detail;
@@ -343,6 +350,9 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 kinds_seen[r.kind as usize] += 1;
                 cur.has_rows = true;
                 cur.acc.kind_mut(r.kind).add_socket(&r, &cfg.fold, &mut |s| interner.intern(s));
+                if let Some(t) = &mut rows {
+                    crate::table::sockets::fill(&mut t.sockets, cfg.source, closer.segments.len() as u32, &r);
+                }
             }
             Line::Conntrack(r) => {
                 counts.parsed += 1;
@@ -358,6 +368,10 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 cur.ct_rows += 1;
                 cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &cfg.fold, &mut |s| interner.intern(s));
                 cur.ct_boundary = cur.ct_expected.is_some_and(|n| cur.ct_rows >= n);
+                if let Some(t) = &mut rows {
+                    let seg = closer.segments.len() as u32;
+                    crate::table::conntrack_entries::fill(&mut t.conntrack_entries, cfg.source, seg, &r);
+                }
             }
             Line::Sockstat(c) => {
                 counts.parsed += 1;
@@ -443,6 +457,7 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
         segments,
         tables,
         snapshots,
+        rows,
         names,
         kinds_seen,
         sockstat_lines,

@@ -70,9 +70,10 @@ pub struct Merger<'a> {
     pub messages: Vec<(u64, String)>,
     /// Ephemeral range the details are computed against.
     pub range: (u16, u16),
-    /// Why batches past the memory budget could not be written to disk
-    /// (they were kept in memory).
-    pub spill_error: Option<String>,
+    /// Where row-level frames go (`export`).
+    pub rows: Option<Arc<dyn crate::table::RowSink>>,
+    /// The source's path as shown (for the row-level tables).
+    pub path: Arc<str>,
 }
 
 impl<'a> Merger<'a> {
@@ -118,7 +119,8 @@ impl<'a> Merger<'a> {
             first_reject: None,
             messages: Vec::new(),
             range: (32768, 60999),
-            spill_error: None,
+            rows: None,
+            path: Arc::from(""),
         }
     }
 
@@ -181,7 +183,15 @@ impl<'a> Merger<'a> {
 
         let remap: Vec<AddrId> = out.names.iter().map(|n| self.interner.intern_long(n)).collect();
         let mut chunk_tables = Some(out.tables);
+        // The snapshot index of each segment, for the row-level tables.
+        let mut seg_index: Vec<u32> = Vec::with_capacity(out.segments.len());
+        let mut ordinal = 0u32;
+        let mut first = None;
         for seg in out.segments {
+            let done = match &seg {
+                Segment::Done(d) => Some(d.has_content),
+                Segment::Open { .. } => None,
+            };
             match seg {
                 Segment::Open { start, first_line, mut acc, has_rows } => {
                     acc.remap(&remap);
@@ -226,6 +236,36 @@ impl<'a> Merger<'a> {
                         self.empty_snapshots += 1;
                     }
                 }
+            }
+            // Rows of an open segment belong to the snapshot open now,
+            // numbered next; those of a complete one to its own number.
+            seg_index.push(match done {
+                None => self.snapshots,
+                Some(content) => {
+                    let base = *first.get_or_insert(self.snapshots - out.snapshots);
+                    let i = base + ordinal;
+                    ordinal += u32::from(content);
+                    i
+                }
+            });
+        }
+        if let (Some(rows), Some(sink)) = (out.rows, self.rows.clone()) {
+            for (schema, mut r) in [
+                (&crate::table::sockets::SCHEMA, rows.sockets),
+                (&crate::table::conntrack_entries::SCHEMA, rows.conntrack_entries),
+            ] {
+                if r.is_empty() {
+                    continue;
+                }
+                let mut df = r.take();
+                let mapped: Option<UInt32Chunked> =
+                    df.column("index").ok().and_then(|c| c.u32().ok()).map(|c| {
+                        c.iter().map(|s| s.and_then(|s| seg_index.get(s as usize).copied())).collect()
+                    });
+                if let Some(m) = mapped {
+                    let _ = df.with_column(m.with_name("index".into()).into_column());
+                }
+                self.store.rows(sink.clone(), schema, self.source, self.path.clone(), df);
             }
         }
     }
@@ -287,17 +327,8 @@ impl<'a> Merger<'a> {
         if self.batch_rows == 0 {
             return;
         }
-        let frames: Vec<DataFrame> = self
-            .batch
-            .iter_mut()
-            .zip(SNAPSHOT_TABLES)
-            .map(|(parts, schema)| concat_frames(std::mem::take(parts), schema))
-            .collect();
-        if let Some(e) =
-            self.store.put(self.source, self.batch_first, self.snapshots.saturating_sub(1), frames)
-        {
-            self.spill_error.get_or_insert(e);
-        }
+        let pieces: Vec<Vec<DataFrame>> = self.batch.iter_mut().map(std::mem::take).collect();
+        self.store.put(self.source, self.batch_first, self.snapshots.saturating_sub(1), pieces);
         self.batch_rows = 0;
         self.batch_first = self.snapshots;
     }
@@ -370,16 +401,4 @@ impl<'a> Merger<'a> {
         self.close();
         self.flush();
     }
-}
-
-/// One frame of a table from the pieces of a batch.
-fn concat_frames(parts: Vec<DataFrame>, schema: &crate::table::Schema) -> DataFrame {
-    let mut it = parts.into_iter();
-    let Some(mut df) = it.next() else { return schema.empty() };
-    for p in it {
-        // Same schema throughout (one builder per table): cannot fail.
-        let _ = df.vstack_mut_owned(p);
-    }
-    df.rechunk_mut();
-    df
 }

@@ -59,6 +59,8 @@ pub struct IngestConfig {
     /// Where the finished snapshots' table rows go (shared by the run's
     /// sources).
     pub store: Arc<Store>,
+    /// Where every socket and conntrack row goes, if anywhere (`export`).
+    pub rows: Option<Arc<dyn crate::table::RowSink>>,
 }
 
 impl Default for IngestConfig {
@@ -72,6 +74,7 @@ impl Default for IngestConfig {
             chunk_size: read::CHUNK_SIZE,
             detail: false,
             store: Arc::new(Store::default()),
+            rows: None,
         }
     }
 }
@@ -223,10 +226,17 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     results.extend(tables);
     results.sort_by_key(|(n, _)| *n);
 
+    // Every batch stored and every row written before anything reads them.
+    cfg.store.finish();
     let mut out = Ingested { store: cfg.store.clone(), ..Ingested::default() };
     for (_, r) in results {
         match r {
-            One::Table(rep, err) => {
+            One::Table(mut rep, err) => {
+                if let Some(e) = cfg.store.spill_error(rep.id) {
+                    rep.notes.push(format!(
+                        "could not write finished snapshots to a temporary file ({e}); they were kept in memory"
+                    ));
+                }
                 out.push_source(rep, err);
             }
             One::Sysctl(rep, map, err) => {
@@ -449,6 +459,8 @@ fn ingest_table(
     let mut m0 = merge::Merger::with_store(id, cfg.keep, cfg.tz.as_ref(), cfg.strict, cfg.store.clone());
     let fold_cfg = &fold_cfg;
     m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
+    m0.rows = cfg.rows.clone();
+    m0.path = Arc::from(display);
     let merger = Mutex::new(m0);
     // Signalled when the merger takes a chunk, or when a worker panics.
     let progress = std::sync::Condvar::new();
@@ -489,6 +501,7 @@ fn ingest_table(
                     fold: fold_cfg.clone(),
                     source: id,
                     tz: cfg.tz.clone(),
+                    rows: cfg.rows.is_some(),
                 };
                 let out = chunk::process(&c, &wcfg);
                 if let Ok(mut m) = merger.lock() {
@@ -565,11 +578,6 @@ fn ingest_table(
         formats.push("ss-summary");
     }
     let format = if formats.is_empty() { "empty".to_string() } else { formats.join("+") };
-    if let Some(e) = &m.spill_error {
-        notes.push(format!(
-            "could not write finished snapshots to a temporary file ({e}); they were kept in memory"
-        ));
-    }
     let rep = SourceReport {
         id,
         path: display.to_string(),

@@ -22,6 +22,7 @@
 //! [`DEFAULT_TOP`]), ranked by count, and the `cuts` table says exactly
 //! how much each cut left out.
 
+pub mod conntrack_entries;
 pub mod ct_destinations;
 pub mod ct_sources;
 pub mod ct_states;
@@ -40,6 +41,7 @@ pub mod remote_addrs;
 pub mod schema;
 pub mod services;
 pub mod snapshots;
+pub mod sockets;
 pub mod sources;
 pub mod store;
 pub mod sysctl;
@@ -119,8 +121,8 @@ impl schema::Row<'_> {
 }
 
 /// Every per-snapshot table, in one place: the rows a run's snapshots
-/// fill. Row-level and per-source tables (`sources`, `sysctl`) are built
-/// elsewhere.
+/// fill. Row-level tables ([`RowTables`]) and per-source ones (`sources`,
+/// `sysctl`) are built elsewhere.
 pub struct Tables {
     pub snapshots: Rows,
     pub remote_addrs: Rows,
@@ -303,6 +305,32 @@ pub fn docs_markdown() -> String {
         out.push('\n');
     }
     out
+}
+
+/// The row-level tables of one chunk (built only for `export`): every
+/// socket and conntrack row, keyed by the chunk's segment until the merger
+/// numbers the snapshots.
+pub struct RowTables {
+    pub sockets: Rows,
+    pub conntrack_entries: Rows,
+}
+
+impl Default for RowTables {
+    fn default() -> Self {
+        RowTables {
+            sockets: Rows::new(&sockets::SCHEMA),
+            conntrack_entries: Rows::new(&conntrack_entries::SCHEMA),
+        }
+    }
+}
+
+/// Where the merger hands row-level frames, in snapshot order per source
+/// (`export` writes them to their files as they come).
+pub trait RowSink: Send + Sync + std::fmt::Debug {
+    /// Takes one frame of `table` (`sockets` or `conntrack_entries`) of
+    /// source `source` (read from `path`), its `index` column already the
+    /// snapshot index.
+    fn write(&self, table: &'static Schema, source: u32, path: &str, df: polars::prelude::DataFrame);
 }
 
 #[cfg(test)]

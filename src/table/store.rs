@@ -9,6 +9,7 @@
 //! reader) and read back one batch at a time. A capture loop of a week or
 //! a fleet of thousands of hosts then costs disk, not memory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,9 +76,18 @@ fn read_ipc(p: &Path, columns: Option<&[&str]>) -> PolarsResult<DataFrame> {
         .finish()
 }
 
-/// The run's batches, shared by the sources' mergers.
+/// What the store's writer thread does.
+enum Job {
+    /// A batch: per table (in [`SNAPSHOT_TABLES`] order), its pieces in
+    /// snapshot order.
+    Batch { source: u32, first: u32, last: u32, pieces: Vec<Vec<DataFrame>> },
+    /// Row-level frames, handed to `sink`.
+    Rows { sink: Arc<dyn super::RowSink>, table: &'static Schema, source: u32, path: Arc<str>, df: DataFrame },
+}
+
+/// The store's state, shared with its writer thread.
 #[derive(Debug)]
-pub struct Store {
+struct Inner {
     budget: usize,
     in_memory: AtomicUsize,
     /// The spill directory, created on first use (removed with the store,
@@ -85,6 +95,29 @@ pub struct Store {
     dir: Mutex<Option<Result<tempfile::TempDir, String>>>,
     files: AtomicUsize,
     batches: Mutex<Vec<Arc<Batch>>>,
+    /// Per source: why batches past the budget could not go to disk.
+    spill_errors: Mutex<BTreeMap<u32, String>>,
+}
+
+/// The run's batches, shared by the sources' mergers.
+///
+/// Mergers run on rayon workers and hold their source's lock; polars
+/// writers and concatenation may run on polars' own thread pool, and a
+/// rayon worker waiting for another pool takes other jobs meanwhile — one
+/// of which could want the same lock. So a merger only hands batches over
+/// (a bounded channel: it waits when the writer is behind), and one
+/// thread of the store's own, outside every pool, concatenates, spills
+/// and writes them.
+pub struct Store {
+    inner: Arc<Inner>,
+    tx: Mutex<Option<std::sync::mpsc::SyncSender<Job>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("inner", &self.inner).finish_non_exhaustive()
+    }
 }
 
 impl Default for Store {
@@ -95,7 +128,8 @@ impl Default for Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if let Ok(mut d) = self.dir.lock()
+        self.finish();
+        if let Ok(mut d) = self.inner.dir.lock()
             && let Some(Ok(dir)) = d.take()
         {
             crate::output::cleanup::while_locked(|reg| reg.remove(dir.path()));
@@ -103,18 +137,7 @@ impl Drop for Store {
     }
 }
 
-impl Store {
-    /// A store keeping at most `budget` bytes of batches in memory.
-    pub fn with_budget(budget: usize) -> Store {
-        Store {
-            budget,
-            in_memory: AtomicUsize::new(0),
-            dir: Mutex::new(None),
-            files: AtomicUsize::new(0),
-            batches: Mutex::new(Vec::new()),
-        }
-    }
-
+impl Inner {
     /// Takes `len` bytes of the memory budget if they fit.
     fn reserve(&self, len: usize) -> bool {
         self.in_memory
@@ -151,14 +174,15 @@ impl Store {
         Ok(path)
     }
 
-    /// Takes a batch: the frames of one source's snapshots `first..=last`,
-    /// in [`SNAPSHOT_TABLES`] order. Returns the error that kept part of
-    /// it in memory past the budget, if writing it to disk failed.
-    pub fn put(&self, source: u32, first: u32, last: u32, frames: Vec<DataFrame>) -> Option<String> {
+    /// Concatenates a batch's pieces and keeps each table in memory or
+    /// spills it.
+    fn put(&self, source: u32, first: u32, last: u32, pieces: Vec<Vec<DataFrame>>) {
         let mut failed = None;
-        let parts = frames
+        let parts = pieces
             .into_iter()
-            .map(|mut df| {
+            .zip(SNAPSHOT_TABLES)
+            .map(|(p, schema)| {
+                let mut df = concat(p, schema);
                 if df.height() == 0 {
                     return Part::Empty;
                 }
@@ -176,21 +200,138 @@ impl Store {
                 }
             })
             .collect();
+        if let Some(e) = failed {
+            self.spill_errors.lock().unwrap_or_else(|e| e.into_inner()).entry(source).or_insert(e);
+        }
         let b = Arc::new(Batch { source, first, last, parts });
         self.batches.lock().unwrap_or_else(|e| e.into_inner()).push(b);
-        failed
+    }
+}
+
+/// One frame of a table from the pieces of a batch.
+fn concat(parts: Vec<DataFrame>, schema: &Schema) -> DataFrame {
+    let mut it = parts.into_iter();
+    let Some(mut df) = it.next() else { return schema.empty() };
+    for p in it {
+        // Same schema throughout (one builder per table): cannot fail.
+        let _ = df.vstack_mut_owned(p);
+    }
+    df.rechunk_mut();
+    df
+}
+
+impl Store {
+    /// A store keeping at most `budget` bytes of batches in memory.
+    pub fn with_budget(budget: usize) -> Store {
+        Store {
+            inner: Arc::new(Inner {
+                budget,
+                in_memory: AtomicUsize::new(0),
+                dir: Mutex::new(None),
+                files: AtomicUsize::new(0),
+                batches: Mutex::new(Vec::new()),
+                spill_errors: Mutex::new(BTreeMap::new()),
+            }),
+            tx: Mutex::new(None),
+            thread: Mutex::new(None),
+        }
+    }
+
+    /// Sends a job to the writer thread, starting it on first use.
+    fn send(&self, job: Job) {
+        let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        if tx.is_none() {
+            let (s, r) = std::sync::mpsc::sync_channel::<Job>(4);
+            let inner = self.inner.clone();
+            let spawned = std::thread::Builder::new().name("sockscope-tables".into()).spawn(move || {
+                for job in r {
+                    // A panic here is a bug: keep the thread (and the run)
+                    // going; the batch is lost and the source says so.
+                    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
+                        Job::Batch { source, first, last, pieces } => inner.put(source, first, last, pieces),
+                        Job::Rows { sink, table, source, path, df } => sink.write(table, source, &path, df),
+                    }));
+                    if res.is_err() {
+                        let mut e = inner.spill_errors.lock().unwrap_or_else(|e| e.into_inner());
+                        e.entry(u32::MAX)
+                            .or_insert_with(|| "internal error writing a batch of tables".into());
+                    }
+                }
+            });
+            match spawned {
+                Ok(h) => {
+                    *self.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(h);
+                    *tx = Some(s);
+                }
+                Err(_) => {
+                    // No thread: do the work here (rare; the lock-order
+                    // hazard above then applies, as before threads).
+                    drop(tx);
+                    match job {
+                        Job::Batch { source, first, last, pieces } => {
+                            self.inner.put(source, first, last, pieces)
+                        }
+                        Job::Rows { sink, table, source, path, df } => sink.write(table, source, &path, df),
+                    }
+                    return;
+                }
+            }
+        }
+        let sender = tx.clone();
+        drop(tx);
+        if let Some(s) = sender {
+            // The thread only ends when the store is finished.
+            let _ = s.send(job);
+        }
+    }
+
+    /// Takes a batch: per table (in [`SNAPSHOT_TABLES`] order) its frames in
+    /// snapshot order, for one source's snapshots `first..=last`.
+    pub fn put(&self, source: u32, first: u32, last: u32, pieces: Vec<Vec<DataFrame>>) {
+        self.send(Job::Batch { source, first, last, pieces });
+    }
+
+    /// Hands row-level frames to `sink`, in order, on the writer thread.
+    pub fn rows(
+        &self,
+        sink: Arc<dyn super::RowSink>,
+        table: &'static Schema,
+        source: u32,
+        path: Arc<str>,
+        df: DataFrame,
+    ) {
+        self.send(Job::Rows { sink, table, source, path, df });
+    }
+
+    /// Waits until every batch handed over is stored and every row frame
+    /// written. Reading the store does this first.
+    pub fn finish(&self) {
+        drop(self.tx.lock().unwrap_or_else(|e| e.into_inner()).take());
+        if let Some(h) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = h.join();
+        }
+    }
+
+    /// Why batches of `source` past the budget were kept in memory (their
+    /// spill file could not be written), if that happened.
+    pub fn spill_error(&self, source: u32) -> Option<String> {
+        let e = self.inner.spill_errors.lock().unwrap_or_else(|e| e.into_inner());
+        e.get(&source).or_else(|| e.get(&u32::MAX)).cloned()
     }
 
     /// Every batch, by source and snapshot.
     pub fn batches(&self) -> Vec<Arc<Batch>> {
-        let mut v = self.batches.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.finish();
+        let mut v = self.inner.batches.lock().unwrap_or_else(|e| e.into_inner()).clone();
         v.sort_by_key(|b| (b.source, b.first));
         v
     }
 
     /// Batches spilled to disk (for tests and notes).
     pub fn spilled(&self) -> usize {
-        self.batches
+        self.finish();
+        self.inner
+            .batches
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
