@@ -241,7 +241,7 @@ impl Store {
     fn send(&self, job: Job) {
         let mut tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
         if tx.is_none() {
-            let (s, r) = std::sync::mpsc::sync_channel::<Job>(4);
+            let (s, r) = std::sync::mpsc::sync_channel::<Job>(2);
             let inner = self.inner.clone();
             let spawned = std::thread::Builder::new().name("sockscope-tables".into()).spawn(move || {
                 for job in r {

@@ -361,14 +361,14 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// Encodes 8-bit RGB pixels as a PNG (the `png` crate, adaptive
-/// filtering, best compression: charts are mostly flat colour).
+/// filtering, default compression).
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, width, height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Best);
+        enc.set_compression(png::Compression::Default);
         enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         let mut w = enc.write_header().map_err(draw_error)?;
         w.write_image_data(rgb).map_err(draw_error)?;
