@@ -2,10 +2,12 @@
 //! reads the bounded per-snapshot results (`snapshot.rs`, `detail.rs`) and
 //! returns plain tables the renderers draw; none of them sees a raw row.
 //!
-//! [`Analysis::build`] reads the spooled snapshots once and groups them
-//! into [`SourceView`]s — one capture file and one tool — each with a
-//! bounded [`Series`] of its states and, in full, its peak and last
-//! snapshot. The passes run over those.
+//! [`Analysis::build`] queries the tables (`table/`): a polars group-by
+//! over `snapshots` finds each capture's snapshot count, peak and last
+//! snapshot; one pass over the snapshots builds each capture's bounded
+//! [`Series`]; the peak and the last are read back whole, detail included.
+//! The result is a [`SourceView`] per capture file and tool, which the
+//! passes below run over.
 
 pub mod conntrack;
 pub mod direction;

@@ -1,5 +1,5 @@
 //! The state counts of one source and tool over its capture, read once
-//! from the spool and kept within a fixed size.
+//! from the tables and kept within a fixed size.
 //!
 //! A chart cannot show more points than it has pixels, and a capture loop
 //! can have a million snapshots (or a fleet a thousand loops), so the

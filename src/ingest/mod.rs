@@ -329,7 +329,7 @@ fn contained(
     fold_for: Option<&(dyn Fn(&str) -> FoldCfg + Sync)>,
 ) -> One {
     // Nothing half-built escapes: the input's own state is dropped, and
-    // the shared spool recovers its lock from poisoning.
+    // the shared store recovers its locks from poisoning.
     let run = std::panic::AssertUnwindSafe(|| ingest_one(id, input, cfg, fold_for));
     std::panic::catch_unwind(run).unwrap_or_else(|payload| {
         let message = payload
