@@ -10,6 +10,7 @@
 //! passes below run over.
 
 pub mod conntrack;
+pub mod courses;
 pub mod direction;
 pub mod ephemeral;
 pub mod fleet;
@@ -132,10 +133,12 @@ impl<'a> Analysis<'a> {
             .collect()?;
         let limit = series::points_per_series(marks.height());
         let mut series: BTreeMap<(usize, Kind), Series> = BTreeMap::new();
-        crate::table::read::for_each_snapshot(&run.store, |s, k| {
+        crate::table::read::for_each_snapshot_with(&run.store, false, |s, k| {
             series.entry((s.source, k.kind)).or_insert_with(|| Series::new(k.kind, limit)).push(s, k);
             Ok(())
         })?;
+        // The courses of every state over every snapshot: a polars query.
+        let mut courses = courses::courses(&run.store)?;
         let sources = crate::render::json::source_index(run);
         let mut views = Vec::with_capacity(marks.height());
         let (ids, kinds) = (marks.column("source_id")?.u32()?, marks.column("kind")?.str()?);
@@ -153,6 +156,7 @@ impl<'a> Analysis<'a> {
                 continue;
             };
             series.finish();
+            series.courses = courses.remove(&(source, kind)).unwrap_or_default();
             let range = sysctl.get(src.host.as_str()).and_then(|m| crate::parse::sysctl::port_range(m));
             let peak_snap = snapshot_at(run, source, kind, peak)?;
             let last_snap = if last == peak { None } else { Some(snapshot_at(run, source, kind, last)?) };

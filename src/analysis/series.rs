@@ -75,6 +75,8 @@ pub struct Series {
     /// and how many snapshots it holds.
     pending: Option<(Point, usize)>,
     pending_values: Vec<u64>,
+    /// One per slot: computed over every snapshot by the courses pass
+    /// (`courses.rs`, a polars query), not from the merged points.
     pub courses: Vec<Course>,
     /// Snapshots seen.
     pub count: usize,
@@ -82,7 +84,6 @@ pub struct Series {
     pub all_timed: bool,
     pub first_time: Option<DateTime<FixedOffset>>,
     pub last_time: Option<DateTime<FixedOffset>>,
-    prev_time: Option<DateTime<FixedOffset>>,
     scratch: Vec<u64>,
 }
 
@@ -128,12 +129,11 @@ impl Series {
             stride: 1,
             pending: None,
             pending_values: Vec::new(),
-            courses: vec![Course::default(); names.len()],
+            courses: Vec::new(),
             count: 0,
             all_timed: true,
             first_time: None,
             last_time: None,
-            prev_time: None,
             scratch: Vec::new(),
         }
     }
@@ -142,45 +142,12 @@ impl Series {
     pub fn push(&mut self, s: &SnapshotSummary, k: &KindSummary) {
         let mut ys = std::mem::take(&mut self.scratch);
         slot_values(k, &mut ys);
-        let secs = match (self.prev_time, s.time) {
-            (Some(a), Some(b)) => Some((b - a).num_milliseconds() as f64 / 1000.0),
-            _ => None,
-        };
-        for (c, &y) in self.courses.iter_mut().zip(&ys) {
-            if self.count == 0 {
-                *c = Course {
-                    first: y,
-                    last: y,
-                    peak: y,
-                    peak_index: s.index,
-                    peak_time: s.time,
-                    always_rose: true,
-                    ..Course::default()
-                };
-                continue;
-            }
-            let d = y as f64 - c.last as f64;
-            c.max_rise_per_snapshot = c.max_rise_per_snapshot.max(d);
-            // Steps whose clock stood still or went back have no rate per
-            // minute.
-            if let Some(secs) = secs.filter(|x| *x > 0.0) {
-                c.max_rise_per_minute = c.max_rise_per_minute.max(d * 60.0 / secs);
-            }
-            c.always_rose &= y > c.last;
-            if y > c.peak {
-                c.peak = y;
-                c.peak_index = s.index;
-                c.peak_time = s.time;
-            }
-            c.last = y;
-        }
         self.count += 1;
         self.all_timed &= s.time.is_some();
         if let Some(t) = s.time {
             self.first_time.get_or_insert(t);
             self.last_time = Some(t);
         }
-        self.prev_time = s.time;
 
         let point = Point { index: s.index as u32, time: s.time, total: k.total };
         match &mut self.pending {
@@ -269,7 +236,7 @@ mod tests {
     }
 
     #[test]
-    fn merged_points_keep_spikes_and_courses_stay_exact() {
+    fn merged_points_keep_spikes() {
         let mut series = Series::new(Kind::Ss, 2048);
         let n = 2048 * 4 + 3;
         let spike = 5000;
@@ -288,13 +255,6 @@ mod tests {
         assert_eq!(col.iter().copied().max(), Some(1_000_000));
         assert_eq!(col.iter().filter(|v| **v == 1_000_000).count(), 1);
         assert_eq!(series.points[spike / 8].index as usize, spike / 8 * 8);
-        let c = &series.courses[tw];
-        assert_eq!((c.peak, c.peak_index), (1_000_000, spike));
-        // From 4,999 % 7 = 1 to 1,000,000 in one 5-second step.
-        assert_eq!(c.max_rise_per_snapshot, 999_999.0);
-        assert_eq!(c.max_rise_per_minute, 999_999.0 * 12.0);
-        assert_eq!(c.last, ((n - 1) % 7) as u64);
-        assert!(!c.always_rose);
         assert!(series.all_timed);
     }
 
@@ -317,8 +277,5 @@ mod tests {
         assert_eq!(series.points.len(), 3);
         assert_eq!(series.column(series.slot("TIME_WAIT").unwrap()), vec![3, 4, 9]);
         assert!(!series.all_timed);
-        let c = &series.courses[series.slot("TIME_WAIT").unwrap()];
-        assert!(c.always_rose);
-        assert_eq!((c.first, c.last, c.max_rise_per_snapshot), (3, 9, 5.0));
     }
 }

@@ -80,32 +80,29 @@ fn pairs<T>(
 /// Every snapshot of a batch, in order, each with its one tool's summary
 /// (rankings included, detail not: see [`detail`]).
 pub fn summaries(b: &Batch) -> PolarsResult<Vec<(SnapshotSummary, KindSummary)>> {
+    summaries_with(b, true)
+}
+
+/// [`summaries`]; without `rankings`, only the counts (states, protocols,
+/// families, counters): what a pass over every snapshot's course needs.
+pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSummary, KindSummary)>> {
     let snaps = b.frame(&super::snapshots::SCHEMA)?;
     if snaps.height() == 0 {
         return Ok(Vec::new());
     }
     let on = [col("kind"), col("index")];
     let left = || JoinArgs::new(JoinType::Left);
-    let view = snaps
-        .lazy()
-        .join(
-            ranked(b.frame(&super::remote_addrs::SCHEMA)?, &["remote_addr", "count"], "ra_"),
-            on.clone(),
-            on.clone(),
-            left(),
-        )
-        .join(
-            ranked(b.frame(&super::local_ports::SCHEMA)?, &["local_port", "count"], "lp_"),
-            on.clone(),
-            on.clone(),
-            left(),
-        )
-        .join(
-            ranked(b.frame(&super::ct_sources::SCHEMA)?, &["src_addr", "entries"], "cs_"),
-            on.clone(),
-            on.clone(),
-            left(),
-        )
+    let mut lf = snaps.lazy();
+    if rankings {
+        for (schema, cols, prefix) in [
+            (&super::remote_addrs::SCHEMA, ["remote_addr", "count"], "ra_"),
+            (&super::local_ports::SCHEMA, ["local_port", "count"], "lp_"),
+            (&super::ct_sources::SCHEMA, ["src_addr", "entries"], "cs_"),
+        ] {
+            lf = lf.join(ranked(b.frame(schema)?, &cols, prefix), on.clone(), on.clone(), left());
+        }
+    }
+    let view = lf
         .join(
             ranked(b.frame(&super::ct_states::SCHEMA)?, &["state", "entries"], "st_"),
             on.clone(),
@@ -150,9 +147,12 @@ pub fn summaries(b: &Batch) -> PolarsResult<Vec<(SnapshotSummary, KindSummary)>>
     .iter()
     .map(|n| c.u64(n))
     .collect::<PolarsResult<_>>()?;
-    let (ra_a, ra_c) = (c.list("ra_remote_addr")?, c.list("ra_count")?);
-    let (lp_p, lp_c) = (c.list("lp_local_port")?, c.list("lp_count")?);
-    let (cs_a, cs_c) = (c.list("cs_src_addr")?, c.list("cs_entries")?);
+    let lists = |a: &str, b: &str| -> PolarsResult<Option<(&ListChunked, &ListChunked)>> {
+        if rankings { Ok(Some((c.list(a)?, c.list(b)?))) } else { Ok(None) }
+    };
+    let ra = lists("ra_remote_addr", "ra_count")?;
+    let lp = lists("lp_local_port", "lp_count")?;
+    let cs = lists("cs_src_addr", "cs_entries")?;
     let (st_s, st_c) = (c.list("st_state")?, c.list("st_entries")?);
     let text = |s: &Series, j: usize| s.str().ok()?.get(j).map(str::to_string);
     let port = |s: &Series, j: usize| s.u16().ok()?.get(j);
@@ -181,9 +181,11 @@ pub fn summaries(b: &Batch) -> PolarsResult<Vec<(SnapshotSummary, KindSummary)>>
         k.remote_distinct = remote_distinct.get(i).unwrap_or(0);
         k.local_ports_distinct = ports_distinct.get(i).unwrap_or(0);
         k.truncated_addrs = truncated.get(i).unwrap_or(0);
-        k.top_remote = pairs(ra_a, ra_c, i, text)?;
-        k.top_local_ports = pairs(lp_p, lp_c, i, port)?;
-        k.top_ct_src = pairs(cs_a, cs_c, i, text)?;
+        if let (Some((ra_a, ra_c)), Some((lp_p, lp_c)), Some((cs_a, cs_c))) = (ra, lp, cs) {
+            k.top_remote = pairs(ra_a, ra_c, i, text)?;
+            k.top_local_ports = pairs(lp_p, lp_c, i, port)?;
+            k.top_ct_src = pairs(cs_a, cs_c, i, text)?;
+        }
         for (name, n) in pairs(st_s, st_c, i, text)? {
             if let Some(st) = CtState::from_word(name.as_bytes()) {
                 k.ct_states[st as usize] = n;
@@ -363,10 +365,19 @@ pub fn detail(b: &Batch, key: &Key) -> PolarsResult<Option<SnapshotDetail>> {
 /// order: by source, then snapshot, a batch at a time.
 pub fn for_each_snapshot(
     store: &super::store::Store,
+    f: impl FnMut(&SnapshotSummary, &KindSummary) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    for_each_snapshot_with(store, true, f)
+}
+
+/// [`for_each_snapshot`], with or without the rankings.
+pub fn for_each_snapshot_with(
+    store: &super::store::Store,
+    rankings: bool,
     mut f: impl FnMut(&SnapshotSummary, &KindSummary) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     for b in store.batches() {
-        for (s, k) in summaries(&b)? {
+        for (s, k) in summaries_with(&b, rankings)? {
             f(&s, &k)?;
         }
     }
