@@ -154,10 +154,9 @@ mod tests {
         let got = courses(&run.store).unwrap();
 
         // The reference: walk every snapshot in order.
-        let mut want: BTreeMap<
-            (u32, Kind),
-            (Vec<Course>, Option<chrono::DateTime<chrono::FixedOffset>>, usize),
-        > = BTreeMap::new();
+        // Per capture: the courses so far, the previous time, snapshots seen.
+        type Walk = (Vec<Course>, Option<chrono::DateTime<chrono::FixedOffset>>, usize);
+        let mut want: BTreeMap<(u32, Kind), Walk> = BTreeMap::new();
         crate::table::read::for_each_snapshot(&run.store, |s, k| {
             let names = slots(k.kind);
             let ys: Vec<u64> = names

@@ -3,10 +3,10 @@
 //! its last snapshot; host × time follows one state over every host's
 //! timeline.
 
-use super::states::distribution;
 use super::{Analysis, SourceView};
 
 /// Host × state counts.
+#[derive(Debug, Clone, Default)]
 pub struct HostStates {
     pub hosts: Vec<String>,
     pub states: Vec<&'static str>,
@@ -22,26 +22,45 @@ pub fn main_views<'a, 'b>(a: &'b Analysis<'a>) -> Vec<&'b SourceView<'a>> {
     out
 }
 
-pub fn host_states(a: &Analysis<'_>) -> HostStates {
+pub fn host_states(a: &Analysis<'_>) -> anyhow::Result<HostStates> {
+    use polars::prelude::*;
+    // Each host's main capture at its last snapshot: a join of those keys
+    // with the `snapshots` table, in host order.
     let views = main_views(a);
-    let dists: Vec<Vec<(&'static str, u64)>> = views.iter().map(|v| distribution(v.last().1)).collect();
-    let states: Vec<&'static str> = dists
-        .first()
-        .map(|d| {
-            d.iter()
-                .map(|x| x.0)
-                .filter(|n| dists.iter().any(|d| d.iter().any(|(m, c)| m == n && *c > 0)))
-                .collect()
-        })
-        .unwrap_or_default();
-    HostStates {
-        hosts: views.iter().map(|v| v.host.to_string()).collect(),
-        values: dists
-            .iter()
-            .map(|d| states.iter().map(|s| d.iter().find(|x| x.0 == *s).map_or(0, |x| x.1)).collect())
-            .collect(),
-        states,
+    let names: Vec<&'static str> = super::states::LIFECYCLE.iter().map(|s| s.name()).collect();
+    let keys = DataFrame::new_infer_height(vec![
+        Column::new("row".into(), (0..views.len() as u32).collect::<Vec<_>>()),
+        Column::new("host".into(), views.iter().map(|v| v.host).collect::<Vec<_>>()),
+        Column::new("source_id".into(), views.iter().map(|v| v.source as u32).collect::<Vec<_>>()),
+        Column::new("kind".into(), views.iter().map(|v| v.kind.name()).collect::<Vec<_>>()),
+        Column::new("index".into(), views.iter().map(|v| v.last().0.index as u32).collect::<Vec<_>>()),
+    ])?;
+    let mut cols = vec!["source_id", "kind", "index"];
+    cols.extend(&names);
+    let snaps = a.run.store.table_columns(&crate::table::snapshots::SCHEMA, None, Some(&cols))?;
+    let on = [col("source_id"), col("kind"), col("index")];
+    let m = keys
+        .lazy()
+        .join(snaps.lazy(), on.clone(), on, JoinArgs::new(JoinType::Left))
+        .sort(["row"], Default::default())
+        .with_columns(names.iter().map(|n| col(*n).fill_null(lit(0u64))).collect::<Vec<_>>())
+        .collect()?;
+    // The states any host has, in lifecycle order.
+    let mut states = Vec::new();
+    for n in &names {
+        if m.column(n)?.u64()?.sum().unwrap_or(0) > 0 {
+            states.push(*n);
+        }
     }
+    let mut values = vec![Vec::with_capacity(states.len()); m.height()];
+    for s in &states {
+        let c = m.column(s)?.u64()?;
+        for (row, v) in values.iter_mut().zip(c.iter()) {
+            row.push(v.unwrap_or(0));
+        }
+    }
+    let hosts = m.column("host")?.str()?.iter().map(|h| h.unwrap_or_default().to_string()).collect();
+    Ok(HostStates { hosts, values, states })
 }
 
 /// The state worth following across the fleet: the non-ESTABLISHED,

@@ -82,6 +82,8 @@ pub struct Analysis<'a> {
     pub views: Vec<SourceView<'a>>,
     /// Host → sysctl values (merged over its sysctl captures).
     pub sysctl: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
+    /// Host × state at each host's main capture's last snapshot.
+    pub fleet: fleet::HostStates,
 }
 
 /// One snapshot, read back whole (detail included) from the tables.
@@ -174,7 +176,9 @@ impl<'a> Analysis<'a> {
         }
         // In source order, then by tool, as the tables are.
         views.sort_by_key(|v| (v.source, v.kind));
-        Ok(Analysis { run, views, sysctl })
+        let mut a = Analysis { run, views, sysctl, fleet: Default::default() };
+        a.fleet = fleet::host_states(&a)?;
+        Ok(a)
     }
 
     /// The main capture among `views` — the one rule behind the fleet

@@ -189,7 +189,7 @@ pub fn for_view(v: &SourceView<'_>, top: usize) -> Vec<Chart> {
 
 /// Host × state at each host's last snapshot.
 pub fn fleet_states(a: &Analysis<'_>) -> Option<Chart> {
-    let hs = analysis::fleet::host_states(a);
+    let hs = a.fleet.clone();
     if hs.hosts.is_empty() {
         return None;
     }

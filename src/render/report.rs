@@ -552,7 +552,7 @@ fn render_chart(mut c: Chart, out: &DirOutput, file: &str) -> anyhow::Result<Cha
 }
 
 fn fleet(a: &Analysis<'_>, dir: &DirOutput) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
-    let hs = analysis::fleet::host_states(a);
+    let hs = &a.fleet;
     let mut table = TableOut::new(
         "Hosts at their last snapshot (main socket capture)",
         [vec!["host".to_string()], hs.states.iter().map(|s| s.to_string()).collect()].concat(),
