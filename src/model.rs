@@ -584,6 +584,11 @@ mod tests {
     }
 }
 
+/// `addr:port`, with an IPv6 address in brackets (`[fd00::1]:443`).
+pub fn endpoint_text(addr: &str, port: u16) -> String {
+    if addr.contains(':') { format!("[{addr}]:{port}") } else { format!("{addr}:{port}") }
+}
+
 /// Where a state name goes in any list of states (one rule for every
 /// table, chart and column order): TCP's states in the order of a
 /// connection's life ([`TcpState::LIFECYCLE`]), conntrack's own beside

@@ -10,10 +10,13 @@ use crate::snapshot::KindSummary;
 
 use super::states::LIFECYCLE;
 
-/// Direction × state counts of one snapshot: (columns, rows of
-/// (direction, total, counts)). `None` without detail or for conntrack.
-#[allow(clippy::type_complexity)]
-pub fn table(k: &KindSummary) -> Option<(Vec<&'static str>, Vec<(Direction, u64, Vec<u64>)>)> {
+/// Direction × state counts: (columns, rows of (direction, total,
+/// counts)).
+pub type DirectionTable = (Vec<&'static str>, Vec<(Direction, u64, Vec<u64>)>);
+
+/// The direction table of one snapshot; `None` without detail or for
+/// conntrack.
+pub fn table(k: &KindSummary) -> Option<DirectionTable> {
     let by = k.by_direction.as_deref()?;
     let cols: Vec<_> =
         LIFECYCLE.iter().filter(|s| by.iter().any(|row| row[**s as usize] > 0)).copied().collect();

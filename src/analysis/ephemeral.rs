@@ -8,20 +8,21 @@ use crate::detail::EphemeralUse;
 use crate::snapshot::KindSummary;
 
 /// The range size and the busiest destinations of a snapshot.
-pub struct PortUse<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortUse {
     pub range: (u16, u16),
     /// Whether the range came from a sysctl capture (else the default).
     pub range_captured: bool,
-    pub rows: &'a [EphemeralUse],
+    pub rows: Vec<EphemeralUse>,
 }
 
-impl PortUse<'_> {
+impl PortUse {
     pub fn size(&self) -> u64 {
         u64::from(self.range.1.saturating_sub(self.range.0)) + 1
     }
 }
 
-pub fn port_use<'a>(k: &'a KindSummary, captured: Option<(u16, u16)>) -> Option<PortUse<'a>> {
+pub fn port_use(k: &KindSummary, captured: Option<(u16, u16)>) -> Option<PortUse> {
     let d = k.detail.as_ref()?;
-    Some(PortUse { range: d.ephemeral_range, range_captured: captured.is_some(), rows: &d.ephemeral })
+    Some(PortUse { range: d.ephemeral_range, range_captured: captured.is_some(), rows: d.ephemeral.clone() })
 }

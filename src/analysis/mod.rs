@@ -46,6 +46,59 @@ pub struct SourceView<'a> {
     last: Option<(SnapshotSummary, KindSummary)>,
     /// The host's ephemeral range, when a sysctl capture gave it.
     pub port_range: Option<(u16, u16)>,
+    /// What the passes found, computed once (renderers read it).
+    pub results: ViewResults,
+}
+
+/// What the passes found about one capture: computed by
+/// [`Analysis::build`], read by the pages and charts (which format, never
+/// compute).
+#[derive(Debug, Clone, Default)]
+pub struct ViewResults {
+    /// State distribution at the peak (if it is not the last) and the last.
+    pub states: (Vec<&'static str>, Vec<states::StateRow>),
+    /// The last snapshot's distribution.
+    pub distribution_last: Vec<(&'static str, u64)>,
+    /// Series and state courses (`None` for a single snapshot).
+    pub timeline: Option<timeline::Timeline>,
+    /// Connected sockets by direction at the last snapshot.
+    pub direction: Option<direction::DirectionTable>,
+    /// Hotspot tables of the peak (if it is not the last) and the last:
+    /// ("peak" or "last", snapshot index, tables).
+    pub hotspots: Vec<(&'static str, usize, Vec<peers::HotspotTable>)>,
+    /// Ephemeral ports per destination at the last snapshot.
+    pub port_use: Option<ephemeral::PortUse>,
+    /// Conntrack composition at the last snapshot (conntrack captures).
+    pub composition: Option<conntrack::Composition>,
+}
+
+impl ViewResults {
+    /// Runs the per-capture passes; rankings keep `top` rows.
+    fn of(v: &SourceView<'_>, top: usize) -> ViewResults {
+        let (ls, lk) = v.last();
+        let mut hotspots = Vec::new();
+        if v.kind != Kind::Conntrack {
+            let mut at = Vec::new();
+            if !v.peak_is_last() {
+                at.push(("peak", v.peak()));
+            }
+            at.push(("last", (ls, lk)));
+            for (which, (s, k)) in at {
+                if let Some(d) = &k.detail {
+                    hotspots.push((which, s.index, peers::hotspots(d, top)));
+                }
+            }
+        }
+        ViewResults {
+            states: states::peak_and_last(v),
+            distribution_last: states::distribution(lk),
+            timeline: (v.count > 1).then(|| timeline::timeline(v)),
+            direction: if v.kind == Kind::Conntrack { None } else { direction::table(lk) },
+            hotspots,
+            port_use: if v.kind == Kind::Conntrack { None } else { ephemeral::port_use(lk, v.port_range) },
+            composition: (v.kind == Kind::Conntrack).then(|| conntrack::composition(lk)),
+        }
+    }
 }
 
 impl<'a> SourceView<'a> {
@@ -84,7 +137,16 @@ pub struct Analysis<'a> {
     pub sysctl: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
     /// Host × state at each host's main capture's last snapshot.
     pub fleet: fleet::HostStates,
+    /// The state worth following across the fleet, and each host's course
+    /// of it in [`FLEET_TIME_BUCKETS`] slices: (state, hosts, values).
+    pub fleet_time: Option<FleetTime>,
 }
+
+/// (state, hosts, per host its values in [`FLEET_TIME_BUCKETS`] slices).
+pub type FleetTime = (&'static str, Vec<String>, Vec<Vec<u64>>);
+
+/// Slices of each host's capture in the fleet time view.
+pub const FLEET_TIME_BUCKETS: usize = 40;
 
 /// One snapshot, read back whole (detail included) from the tables.
 fn snapshot_at(
@@ -111,9 +173,9 @@ fn snapshot_at(
 }
 
 impl<'a> Analysis<'a> {
-    /// Reads the run's snapshots once (from the tables) and builds the
-    /// views.
-    pub fn build(run: &'a Ingested) -> anyhow::Result<Analysis<'a>> {
+    /// Reads the run's snapshots once (from the tables), builds the views
+    /// and runs every pass; rankings keep `top` rows.
+    pub fn build(run: &'a Ingested, top: usize) -> anyhow::Result<Analysis<'a>> {
         let sysctl = crate::ingest::host_sysctls(
             run.sysctls.iter().map(|(idx, map)| (run.sources[*idx].host.as_str(), map)),
         );
@@ -172,12 +234,20 @@ impl<'a> Analysis<'a> {
                 peak: peak_snap,
                 last: last_snap,
                 port_range: range,
+                results: ViewResults::default(),
             });
         }
         // In source order, then by tool, as the tables are.
         views.sort_by_key(|v| (v.source, v.kind));
-        let mut a = Analysis { run, views, sysctl, fleet: Default::default() };
+        for v in &mut views {
+            v.results = ViewResults::of(v, top);
+        }
+        let mut a = Analysis { run, views, sysctl, fleet: Default::default(), fleet_time: None };
         a.fleet = fleet::host_states(&a)?;
+        a.fleet_time = fleet::state_to_follow(&a).map(|s| {
+            let (hosts, values) = fleet::host_time(&a, s, FLEET_TIME_BUCKETS);
+            (s, hosts, values)
+        });
         Ok(a)
     }
 

@@ -101,6 +101,4 @@ pub fn peers_of(d: &SnapshotDetail, dir: Direction, top: usize) -> Vec<(String, 
 }
 
 /// `addr:port`, bracketing IPv6.
-pub fn join(addr: &str, port: u16) -> String {
-    if addr.contains(':') { format!("[{addr}]:{port}") } else { format!("{addr}:{port}") }
-}
+pub use crate::model::endpoint_text as join;

@@ -23,7 +23,7 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
-    let a = Analysis::build(&run)?;
+    let a = Analysis::build(&run, args.top.max(1))?;
     let conntrack = args.kind == ChartName::Conntrack;
     let view = main_view(&a, conntrack);
     let picked = match args.kind {
@@ -33,7 +33,15 @@ pub fn run(args: &ChartArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
         ChartName::Ephemeral => view.and_then(charts::ephemeral),
         ChartName::Conntrack => view.and_then(charts::conntrack),
         ChartName::FleetStates => charts::fleet_states(&a),
-        ChartName::FleetTime => charts::fleet_time(&a, args.state.as_deref()),
+        ChartName::FleetTime => match args.state.as_deref() {
+            // A state the operator names: its course on every host.
+            Some(state) => {
+                let (hosts, values) =
+                    crate::analysis::fleet::host_time(&a, state, crate::analysis::FLEET_TIME_BUCKETS);
+                charts::fleet_time_of(state, hosts, values)
+            }
+            None => charts::fleet_time(&a),
+        },
     };
     let Some(mut c) = picked else {
         anyhow::bail!("the inputs have nothing to draw a {:?} chart from ({})", args.kind, why(args.kind));

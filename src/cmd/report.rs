@@ -28,7 +28,7 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     }
     let written = (|| -> anyhow::Result<()> {
         let doc = render::json::build(&run, top);
-        let analysis = Analysis::build(&run)?;
+        let analysis = Analysis::build(&run, top)?;
         report.create_dir(render::report::CHARTS)?;
         let page = render::report::build(&analysis, top, &generated_at(), &report)?;
         render::report::write(&report, &page, |w| {

@@ -2,7 +2,7 @@
 //! passes to `render::chart`. Used by the report (every chart of a
 //! featured capture) and by `sockscope chart` (one chart).
 
-use crate::analysis::{self, Analysis, SourceView};
+use crate::analysis::{Analysis, SourceView};
 use crate::model::Kind;
 use crate::render::chart::{Chart, ChartKind, TimeAxis};
 use crate::render::thousands;
@@ -43,12 +43,12 @@ fn what(v: &SourceView<'_>) -> &'static str {
 
 /// State distribution of the last snapshot.
 pub fn states(v: &SourceView<'_>) -> Chart {
-    let (ls, lk) = v.last();
+    let (ls, _) = v.last();
     Chart {
         title: format!("{} states at snapshot {}", what(v), ls.index),
         subtitle: subtitle(v),
         kind: ChartKind::StateBars {
-            states: analysis::states::distribution(lk).into_iter().map(|(n, c)| (n.to_string(), c)).collect(),
+            states: v.results.distribution_last.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
             value_label: if v.kind == Kind::Conntrack { "entries".into() } else { "sockets".into() },
         },
         width: 1000,
@@ -58,10 +58,7 @@ pub fn states(v: &SourceView<'_>) -> Chart {
 
 /// States over time; `None` for a single snapshot.
 pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
-    if v.count < 2 {
-        return None;
-    }
-    let tl = analysis::timeline::timeline(v);
+    let tl = v.results.timeline.as_ref()?;
     let x = match &tl.times {
         Some(t) => TimeAxis::Instants(t.clone()),
         None => TimeAxis::Indices(tl.indices.clone()),
@@ -86,10 +83,9 @@ pub fn timeline(v: &SourceView<'_>) -> Option<Chart> {
 /// Top remote addresses (by direction) of the last snapshot.
 pub fn hotspots(v: &SourceView<'_>, top: usize) -> Option<Chart> {
     let (ls, lk) = v.last();
-    let d = lk.detail.as_ref()?;
-    let h = analysis::peers::hotspots(d, top.min(CHART_ROWS))
-        .into_iter()
-        .find(|h| h.title == "Top remote addresses")?;
+    let (_, _, tables) = v.results.hotspots.iter().find(|h| h.0 == "last")?;
+    let mut h = tables.iter().find(|h| h.title == "Top remote addresses")?.clone();
+    h.rows.truncate(top.min(CHART_ROWS));
     Some(Chart {
         title: format!("Top remote addresses at snapshot {}", ls.index),
         subtitle: format!(
@@ -118,8 +114,8 @@ pub fn hotspots(v: &SourceView<'_>, top: usize) -> Option<Chart> {
 
 /// Ephemeral ports per destination at the last snapshot.
 pub fn ephemeral(v: &SourceView<'_>) -> Option<Chart> {
-    let (ls, lk) = v.last();
-    let pu = analysis::ephemeral::port_use(lk, v.port_range)?;
+    let (ls, _) = v.last();
+    let pu = v.results.port_use.as_ref()?;
     if pu.rows.is_empty() {
         return None;
     }
@@ -139,7 +135,7 @@ pub fn ephemeral(v: &SourceView<'_>) -> Option<Chart> {
                 .take(CHART_ROWS)
                 .map(|r| {
                     (
-                        format!("{} → {}", r.local, analysis::peers::join(&r.remote, r.port)),
+                        format!("{} → {}", r.local, crate::model::endpoint_text(&r.remote, r.port)),
                         r.sockets,
                         r.time_wait,
                     )
@@ -157,8 +153,8 @@ pub fn conntrack(v: &SourceView<'_>) -> Option<Chart> {
     if v.kind != Kind::Conntrack {
         return None;
     }
-    let (ls, lk) = v.last();
-    let c = analysis::conntrack::composition(lk);
+    let (ls, _) = v.last();
+    let c = v.results.composition.as_ref()?;
     Some(Chart {
         title: format!("Conntrack composition at snapshot {}", ls.index),
         subtitle: subtitle(v),
@@ -212,14 +208,15 @@ pub fn fleet_states(a: &Analysis<'_>) -> Option<Chart> {
     })
 }
 
-/// One state per host across each host's capture (`state` or the most
-/// telling one).
-pub fn fleet_time(a: &Analysis<'_>, state: Option<&str>) -> Option<Chart> {
-    let state = match state {
-        Some(s) => s.to_string(),
-        None => analysis::fleet::state_to_follow(a)?.to_string(),
-    };
-    let (hosts, values) = analysis::fleet::host_time(a, &state, 40);
+/// One state per host across each host's capture: the fleet's most telling
+/// state, as the analysis chose it.
+pub fn fleet_time(a: &Analysis<'_>) -> Option<Chart> {
+    let (state, hosts, values) = a.fleet_time.as_ref()?;
+    fleet_time_of(state, hosts.clone(), values.clone())
+}
+
+/// The fleet time chart of `state` from each host's values.
+pub fn fleet_time_of(state: &str, hosts: Vec<String>, values: Vec<Vec<u64>>) -> Option<Chart> {
     let cols = values.iter().map(Vec::len).max()?;
     if cols < 2 {
         return None;

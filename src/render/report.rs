@@ -11,7 +11,7 @@
 use askama::Template;
 use rayon::prelude::*;
 
-use crate::analysis::{self, Analysis, SourceView};
+use crate::analysis::{Analysis, SourceView};
 use crate::model::Kind;
 use crate::output::DirOutput;
 use crate::render::chart::{self, Chart};
@@ -193,7 +193,7 @@ pub fn build(
         for (i, s) in sections.drain(..) {
             if a.views[i].host == h {
                 let (_, k) = a.views[i].last();
-                let d = analysis::states::distribution(k);
+                let d = &a.views[i].results.distribution_last;
                 let st = |n: &str| d.iter().find(|x| x.0 == n).map_or("—".into(), |x| thousands(x.1));
                 overview.rows.push(vec![
                     s.path.clone(),
@@ -305,13 +305,13 @@ fn source_section(
     let specs: Vec<Chart> = if featured { charts::for_view(v, top) } else { Vec::new() };
 
     // States: peak and last.
-    let (cols, rows) = analysis::states::peak_and_last(v);
+    let (cols, rows) = &v.results.states;
     let mut t = TableOut::new(
         "State distribution",
         [vec!["snapshot".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()].concat(),
         1,
     );
-    for r in &rows {
+    for r in rows {
         t.rows.push(
             [vec![r.label.clone(), thousands(r.total)], r.counts.iter().map(|c| thousands(*c)).collect()]
                 .concat(),
@@ -320,8 +320,7 @@ fn source_section(
     s.tables.push(t);
 
     // Timeline.
-    if v.count > 1 {
-        let tl = analysis::timeline::timeline(v);
+    if let Some(tl) = &v.results.timeline {
         let mut t = TableOut::new(
             format!("State course over {} snapshots (rates {})", thousands(v.count as u64), tl.rate_unit),
             ["state", "first", "last", "peak", "peak at", "largest rise", "trend"].map(String::from).to_vec(),
@@ -347,7 +346,7 @@ fn source_section(
     // Direction, hotspots, ports, listeners: from the detail of the last
     // snapshot (and the peak, if it differs, for the hotspots).
     if v.kind != Kind::Conntrack {
-        if let Some((cols, rows)) = analysis::direction::table(lk) {
+        if let Some((cols, rows)) = &v.results.direction {
             let mut t = TableOut::new(
                 format!("Direction of connected sockets at snapshot {}", ls.index),
                 [vec!["direction".to_string(), "total".into()], cols.iter().map(|c| c.to_string()).collect()]
@@ -357,7 +356,7 @@ fn source_section(
             for (d, total, counts) in rows {
                 t.rows.push(
                     [
-                        vec![d.name().to_string(), thousands(total)],
+                        vec![d.name().to_string(), thousands(*total)],
                         counts.iter().map(|c| thousands(*c)).collect(),
                     ]
                     .concat(),
@@ -369,6 +368,7 @@ fn source_section(
         }
         for (which, (snap, kind)) in peak_then_last(v) {
             let Some(d) = &kind.detail else { continue };
+            let found = v.results.hotspots.iter().find(|h| h.0 == which).map(|h| &h.2);
             if let Some((_, sockets, bound)) = d.dropped {
                 s.notes.push(format!(
                     "{which} snapshot {}: more distinct flows than the {} the report keeps per snapshot; the \
@@ -384,7 +384,7 @@ fn source_section(
                     thousands(bound),
                 ));
             }
-            for h in analysis::peers::hotspots(d, top) {
+            for h in found.into_iter().flatten() {
                 let mut t = TableOut::new(
                     format!("{} — {which} snapshot {}", h.title, snap.index),
                     [
@@ -408,7 +408,7 @@ fn source_section(
             }
         }
         if let Some(d) = &lk.detail {
-            if let Some(pu) = analysis::ephemeral::port_use(lk, v.port_range)
+            if let Some(pu) = &v.results.port_use
                 && !pu.rows.is_empty()
             {
                 let size = pu.size();
@@ -426,10 +426,10 @@ fn source_section(
                         .to_vec(),
                     2,
                 );
-                for r in pu.rows {
+                for r in &pu.rows {
                     t.rows.push(vec![
                         r.local.clone(),
-                        analysis::peers::join(&r.remote, r.port),
+                        crate::model::endpoint_text(&r.remote, r.port),
                         thousands(r.sockets),
                         thousands(r.time_wait),
                         format!("{:.2}%", r.share * 100.0),
@@ -457,8 +457,7 @@ fn source_section(
                 s.tables.push(t);
             }
         }
-    } else {
-        let c = analysis::conntrack::composition(lk);
+    } else if let Some(c) = &v.results.composition {
         let mut t = TableOut::new(
             format!("Conntrack entries at snapshot {}", ls.index),
             ["", "entries", "share"].map(String::from).to_vec(),
@@ -485,7 +484,7 @@ fn source_section(
             );
             for d in c.top_destinations.iter().take(top) {
                 t.rows.push(vec![
-                    analysis::peers::join(&d.addr, d.port),
+                    crate::model::endpoint_text(&d.addr, d.port),
                     thousands(d.entries as u64),
                     thousands(d.unreplied as u64),
                 ]);
@@ -563,7 +562,7 @@ fn fleet(a: &Analysis<'_>, dir: &DirOutput) -> anyhow::Result<(Vec<ChartOut>, Ta
     }
     let out = charts::fleet_states(a)
         .into_iter()
-        .chain(charts::fleet_time(a, None))
+        .chain(charts::fleet_time(a))
         .enumerate()
         .map(|(i, c)| render_chart(c, dir, &format!("fleet-{i}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
