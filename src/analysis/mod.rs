@@ -270,11 +270,72 @@ impl<'a> Analysis<'a> {
             })
     }
 
+    /// The hotspot tables of any snapshot of a capture, read back from the
+    /// tables (every snapshot keeps its detail): e.g. at the peak of one
+    /// state, `view.series.courses[slot].peak_index`.
+    pub fn hotspots_at(
+        &self,
+        view: &SourceView<'_>,
+        index: usize,
+        top: usize,
+    ) -> anyhow::Result<Vec<peers::HotspotTable>> {
+        let (_, k) = snapshot_at(self.run, view.source as u32, view.kind, index as u32)?;
+        Ok(k.detail.as_deref().map(|d| peers::hotspots(d, top)).unwrap_or_default())
+    }
+
     /// Distinct hosts, sorted.
     pub fn hosts(&self) -> Vec<&'a str> {
         let mut h: Vec<&str> = self.views.iter().map(|v| v.host).collect();
         h.sort_unstable();
         h.dedup();
         h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestConfig, discover, ingest};
+
+    /// The snapshot where CLOSE_WAIT peaks — found by the courses query —
+    /// is neither the largest nor the last, and its hotspots are there.
+    #[test]
+    fn hotspots_at_the_peak_of_one_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = dir.path().join("app-1.log");
+        let head = "State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n";
+        let listen = "LISTEN 0 128 0.0.0.0:8080 0.0.0.0:* users:((\"app\",pid=7,fd=3))\n";
+        let mut t = String::new();
+        for (i, (est, cw)) in [(10, 0), (2, 9), (30, 1), (1, 0)].iter().enumerate() {
+            t.push_str(&format!("Tue Mar  5 10:00:{i:02} UTC 2024\n{head}{listen}"));
+            for j in 0..*est {
+                t.push_str(&format!(
+                    "ESTAB 0 0 10.0.0.1:8080 10.9.0.{j}:{} users:((\"app\",pid=7,fd=9))\n",
+                    40000 + j
+                ));
+            }
+            for j in 0..*cw {
+                t.push_str(&format!(
+                    "CLOSE-WAIT 0 0 10.0.0.1:8080 10.8.0.{j}:{} users:((\"app\",pid=8,fd=9))\n",
+                    50000 + j
+                ));
+            }
+        }
+        std::fs::write(&cap, t).unwrap();
+        let (inputs, _) = discover(&[cap]);
+        let cfg = IngestConfig { detail: true, keep: 50, ..IngestConfig::default() };
+        let run = ingest(&inputs, &cfg);
+        let a = Analysis::build(&run, 10).unwrap();
+        let v = &a.views[0];
+        let slot = v.series.slot("CLOSE_WAIT").unwrap();
+        let at = v.series.courses[slot].peak_index;
+        assert_eq!(at, 1);
+        assert!(v.peak().0.index != at && v.last().0.index != at);
+        let h = a.hotspots_at(v, at, 10).unwrap();
+        let procs = h.iter().find(|t| t.title == "Top processes").expect("processes at the CLOSE_WAIT peak");
+        assert!(
+            procs.rows.iter().any(|r| r.label == "app" && r.note == "pid 8" && r.total == 9),
+            "{procs:?}"
+        );
     }
 }
