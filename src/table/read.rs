@@ -1,10 +1,11 @@
 //! Reading snapshots back from the tables as typed values.
 //!
-//! [`summaries`] joins a batch's `snapshots` rows with their rankings
-//! (polars: group the ranking tables by snapshot into lists, left-join them
-//! onto the snapshots) and turns each row into a [`SnapshotSummary`] with
-//! its one [`KindSummary`]. [`detail`] reads the detail tables of one
+//! [`summaries`] reads a batch's `snapshots` rows with their rankings (each
+//! ranking table indexed by snapshot once) and turns each row into a
+//! [`SnapshotSummary`] with its one [`KindSummary`]. [`detail`] reads the detail tables of one
 //! snapshot. Outputs and passes format these; they never see raw rows.
+
+use std::collections::HashMap;
 
 use polars::prelude::*;
 
@@ -33,15 +34,20 @@ fn resolution_of(name: &str) -> Option<Resolution> {
     })
 }
 
-/// A ranking table grouped into one list column per value column, by
-/// snapshot, in rank order; the list columns are prefixed with `prefix`.
-fn ranked(df: DataFrame, values: &[&str], prefix: &str) -> LazyFrame {
-    let aggs: Vec<Expr> = values.iter().map(|c| col(*c).alias(format!("{prefix}{c}"))).collect();
-    let mut lf = df.lazy();
-    if values.contains(&"rank") {
-        lf = lf.sort(["kind", "index", "rank"], Default::default());
+/// Row numbers of a per-snapshot table by snapshot (kind, index), in table
+/// order (rank order for the rankings).
+type RowsBySnapshot = HashMap<(Kind, u32), Vec<usize>>;
+
+fn rows_by_snapshot(df: &DataFrame) -> PolarsResult<RowsBySnapshot> {
+    let kinds = df.column("kind")?.str()?;
+    let idx = df.column("index")?.u32()?;
+    let mut out = RowsBySnapshot::default();
+    for (i, (k, x)) in kinds.iter().zip(idx.iter()).enumerate() {
+        if let (Some(k), Some(x)) = (k, x) {
+            out.entry((kind_of(k), x)).or_default().push(i);
+        }
     }
-    lf.group_by_stable([col("kind"), col("index")]).agg(aggs)
+    Ok(out)
 }
 
 /// Typed access to one column of a collected frame.
@@ -60,21 +66,6 @@ impl<'a> Cols<'a> {
     fn bool(&self, n: &str) -> PolarsResult<&'a BooleanChunked> {
         self.0.column(n)?.bool()
     }
-    fn list(&self, n: &str) -> PolarsResult<&'a ListChunked> {
-        self.0.column(n)?.list()
-    }
-}
-
-/// The values of row `i` of a list column of strings and one of counts.
-fn pairs<T>(
-    names: &ListChunked,
-    counts: &ListChunked,
-    i: usize,
-    name: impl Fn(&Series, usize) -> Option<T>,
-) -> PolarsResult<Vec<(T, u64)>> {
-    let (Some(n), Some(c)) = (names.get_as_series(i), counts.get_as_series(i)) else { return Ok(Vec::new()) };
-    let c = c.u64()?;
-    Ok((0..n.len()).filter_map(|j| Some((name(&n, j)?, c.get(j)?))).collect())
 }
 
 /// Every snapshot of a batch, in order, each with its one tool's summary
@@ -90,26 +81,26 @@ pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSu
     if snaps.height() == 0 {
         return Ok(Vec::new());
     }
-    let on = [col("kind"), col("index")];
-    let left = || JoinArgs::new(JoinType::Left);
-    let mut lf = snaps.lazy();
-    if rankings {
-        for (schema, cols, prefix) in [
-            (&super::remote_addrs::SCHEMA, ["remote_addr", "count"], "ra_"),
-            (&super::local_ports::SCHEMA, ["local_port", "count"], "lp_"),
-            (&super::ct_sources::SCHEMA, ["src_addr", "entries"], "cs_"),
-        ] {
-            lf = lf.join(ranked(b.frame(schema)?, &cols, prefix), on.clone(), on.clone(), left());
-        }
-    }
-    let view = lf
-        .join(
-            ranked(b.frame(&super::ct_states::SCHEMA)?, &["state", "entries"], "st_"),
-            on.clone(),
-            on,
-            left(),
-        )
-        .collect()?;
+    let mut view = snaps;
+    view.rechunk_mut();
+    // The rankings, looked up by snapshot (each table scanned once).
+    // ct_states is read even without rankings: the conntrack state counts
+    // are part of a snapshot's counts.
+    let ranking = |schema: &super::Schema| -> PolarsResult<(DataFrame, RowsBySnapshot)> {
+        let wanted = rankings || std::ptr::eq(schema, &super::ct_states::SCHEMA);
+        let mut df = if wanted { b.frame(schema)? } else { schema.empty() };
+        df.rechunk_mut();
+        let by = rows_by_snapshot(&df)?;
+        Ok((df, by))
+    };
+    let (ra, ra_by) = ranking(&super::remote_addrs::SCHEMA)?;
+    let (lp, lp_by) = ranking(&super::local_ports::SCHEMA)?;
+    let (cs, cs_by) = ranking(&super::ct_sources::SCHEMA)?;
+    let (st, st_by) = ranking(&super::ct_states::SCHEMA)?;
+    let (ra_a, ra_c) = (ra.column("remote_addr")?.str()?, ra.column("count")?.u64()?);
+    let (lp_p, lp_c) = (lp.column("local_port")?.u16()?, lp.column("count")?.u64()?);
+    let (cs_a, cs_c) = (cs.column("src_addr")?.str()?, cs.column("entries")?.u64()?);
+    let (st_s, st_c) = (st.column("state")?.str()?, st.column("entries")?.u64()?);
     let c = Cols(&view);
     let idx = c.u32("index")?;
     let kind = c.str("kind")?;
@@ -147,15 +138,6 @@ pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSu
     .iter()
     .map(|n| c.u64(n))
     .collect::<PolarsResult<_>>()?;
-    let lists = |a: &str, b: &str| -> PolarsResult<Option<(&ListChunked, &ListChunked)>> {
-        if rankings { Ok(Some((c.list(a)?, c.list(b)?))) } else { Ok(None) }
-    };
-    let ra = lists("ra_remote_addr", "ra_count")?;
-    let lp = lists("lp_local_port", "lp_count")?;
-    let cs = lists("cs_src_addr", "cs_entries")?;
-    let (st_s, st_c) = (c.list("st_state")?, c.list("st_entries")?);
-    let text = |s: &Series, j: usize| s.str().ok()?.get(j).map(str::to_string);
-    let port = |s: &Series, j: usize| s.u16().ok()?.get(j);
 
     let mut out = Vec::with_capacity(view.height());
     for i in 0..view.height() {
@@ -181,14 +163,19 @@ pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSu
         k.remote_distinct = remote_distinct.get(i).unwrap_or(0);
         k.local_ports_distinct = ports_distinct.get(i).unwrap_or(0);
         k.truncated_addrs = truncated.get(i).unwrap_or(0);
-        if let (Some((ra_a, ra_c)), Some((lp_p, lp_c)), Some((cs_a, cs_c))) = (ra, lp, cs) {
-            k.top_remote = pairs(ra_a, ra_c, i, text)?;
-            k.top_local_ports = pairs(lp_p, lp_c, i, port)?;
-            k.top_ct_src = pairs(cs_a, cs_c, i, text)?;
-        }
-        for (name, n) in pairs(st_s, st_c, i, text)? {
-            if let Some(st) = CtState::from_word(name.as_bytes()) {
-                k.ct_states[st as usize] = n;
+        let key = (kind, idx.get(i).unwrap_or(0));
+        let rows = |by: &RowsBySnapshot| by.get(&key).cloned().unwrap_or_default();
+        k.top_remote =
+            rows(&ra_by).into_iter().filter_map(|r| Some((ra_a.get(r)?.to_string(), ra_c.get(r)?))).collect();
+        k.top_local_ports =
+            rows(&lp_by).into_iter().filter_map(|r| Some((lp_p.get(r)?, lp_c.get(r)?))).collect();
+        k.top_ct_src =
+            rows(&cs_by).into_iter().filter_map(|r| Some((cs_a.get(r)?.to_string(), cs_c.get(r)?))).collect();
+        for r in rows(&st_by) {
+            if let (Some(name), Some(n)) = (st_s.get(r), st_c.get(r))
+                && let Some(s) = CtState::from_word(name.as_bytes())
+            {
+                k.ct_states[s as usize] = n;
             }
         }
         let mut sockstat = Sockstat::default();
