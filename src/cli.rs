@@ -27,6 +27,15 @@ pub enum Command {
     /// Write the tables as a dataset (Parquet, CSV or NDJSON) that DuckDB,
     /// Spark, Trino or polars read: DIR/<table>/host=<host>/part-<n>.<ext>.
     Export(ExportArgs),
+    /// Findings per host, worst first: what the captures show and what to
+    /// do, each with its evidence (rules: `sockscope explain`).
+    Diagnose(DiagnoseArgs),
+    /// What a TCP state, sysctl or rule means, and the myth it corrects;
+    /// with no topic, the list of topics.
+    Explain(ExplainArgs),
+    /// What changed between a baseline and an incident capture (or two
+    /// hosts): states, peers, ports, listeners, sysctls, findings.
+    Diff(DiffArgs),
 }
 
 /// Options shared by every command that reads captures.
@@ -157,6 +166,85 @@ pub struct ChartArgs {
     pub width: Option<u32>,
     #[arg(long, value_name = "PX")]
     pub height: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// sysctl values (`sysctl -a` output or a sysctl.conf fragment) for
+    /// every host; they win over captured ones.
+    #[arg(long, value_name = "FILE")]
+    pub sysctl: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+
+    /// Leave out findings below this severity.
+    #[arg(long, value_enum, default_value_t = crate::diagnose::Severity::Info)]
+    pub min_severity: crate::diagnose::Severity,
+
+    /// Exit with code 3 when a finding at or above this severity exists
+    /// (for scripted triage).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A TCP state (TIME_WAIT, CLOSE-WAIT), a sysctl (tcp_fin_timeout,
+    /// net.ipv4.tcp_tw_reuse) or a rule id (CLOSE_WAIT_LEAK, R4).
+    pub topic: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The baseline: a capture file or directory.
+    pub before: PathBuf,
+    /// The incident: a capture file or directory.
+    pub after: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+
+    /// Also write a report-style directory (diff.md, diff.json and a chart
+    /// of the state deltas as PNG and SVG).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Replace the output directory if it is a previous sockscope output.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Rows per list (peers, ports).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+
+    /// Time zone for naive timestamps (as in `summary`).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
+}
+
+/// `--fail-on`: the lowest severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Warn,
+    Crit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

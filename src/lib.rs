@@ -20,6 +20,7 @@ pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod detail;
+pub mod diagnose;
 pub mod error;
 pub mod export;
 pub mod fold;

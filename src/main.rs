@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 success; 1 output produced but some input was unreadable,
 //! not a capture, or (with --strict) had a rejected line; 2 usage error or
-//! nothing could be analyzed.
+//! nothing could be analyzed; 3 (`diagnose --fail-on`) a finding at or
+//! above the given severity.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -24,11 +25,15 @@ fn main() -> ExitCode {
         Command::Report(a) => cmd::report::run(a, &mut out),
         Command::Chart(a) => cmd::chart::run(a, &mut out),
         Command::Export(a) => cmd::export::run(a, &mut out),
+        Command::Diagnose(a) => cmd::diagnose::run(a, &mut out),
+        Command::Explain(a) => cmd::explain::run(a, &mut out),
+        Command::Diff(a) => cmd::diff::run(a, &mut out),
     };
     let result = result.and_then(|s| out.flush().map(|_| s).map_err(Into::into));
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::InputProblems) => ExitCode::from(1),
+        Ok(Status::Findings) => ExitCode::from(3),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(io::stderr(), "sockscope: {}", visible(&format!("{e:#}")));

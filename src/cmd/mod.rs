@@ -1,6 +1,9 @@
 //! One module per subcommand. Each returns the exit status it wants.
 
 pub mod chart;
+pub mod diagnose;
+pub mod diff;
+pub mod explain;
 pub mod export;
 pub mod report;
 pub mod summary;
@@ -31,6 +34,8 @@ pub enum Status {
     /// Output was produced, but some input could not be read or was not a
     /// capture, or `--strict` found a rejected line.
     InputProblems,
+    /// `diagnose --fail-on`: a finding at or above the severity exists.
+    Findings,
 }
 
 /// Reads all inputs of a command. Errors about single inputs go to stderr

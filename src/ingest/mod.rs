@@ -165,6 +165,11 @@ pub struct Ingested {
     pub sysctls: BTreeMap<usize, BTreeMap<String, String>>,
     /// Conntrack statistics (summed over CPUs) per source index.
     pub ctstats: BTreeMap<usize, BTreeMap<String, u64>>,
+    /// Kernel log events per source index: (line, text, event).
+    pub kernel_events: BTreeMap<usize, Vec<(u64, String, crate::parse::kernlog::KernelEvent)>>,
+    /// Protocol counter samples (`nstat`, `netstat -s`) per source index,
+    /// in file order.
+    pub counters: BTreeMap<usize, Vec<BTreeMap<String, u64>>>,
     /// Problems with individual inputs (the run went on).
     pub errors: Vec<InputError>,
     /// Files found in directories that are not captures.
@@ -189,6 +194,8 @@ enum One {
     Table(SourceReport, Option<InputError>),
     Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
     CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
+    KernelLog(SourceReport, Vec<(u64, String, crate::parse::kernlog::KernelEvent)>, Option<InputError>),
+    Counters(SourceReport, Vec<BTreeMap<String, u64>>, Option<InputError>),
     Skipped(PathBuf),
     Failed(InputError),
     /// A socket table, read in phase 2.
@@ -246,6 +253,14 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
             One::CtStat(rep, map, err) => {
                 let idx = out.push_source(rep, err);
                 out.ctstats.insert(idx, map);
+            }
+            One::KernelLog(rep, events, err) => {
+                let idx = out.push_source(rep, err);
+                out.kernel_events.insert(idx, events);
+            }
+            One::Counters(rep, samples, err) => {
+                let idx = out.push_source(rep, err);
+                out.counters.insert(idx, samples);
             }
             One::Skipped(p) => out.skipped.push(p),
             One::Failed(e) => out.errors.push(e),
@@ -413,6 +428,14 @@ fn ingest_one(
         Sniffed::CtStat => {
             let (rep, map, err) = ingest_ctstat(id, path, &display, host, comp, stream);
             One::CtStat(rep, map, err)
+        }
+        Sniffed::KernelLog => {
+            let (rep, events, err) = ingest_kernel_log(id, path, &display, host, comp, stream);
+            One::KernelLog(rep, events, err)
+        }
+        Sniffed::Counters => {
+            let (rep, samples, err) = ingest_counters(id, path, &display, host, comp, stream);
+            One::Counters(rep, samples, err)
         }
         _ => One::Skipped(path.clone()),
     }
@@ -605,6 +628,8 @@ fn ingest_table(
 enum Taken {
     Parsed,
     Structural,
+    /// Recognized and deliberately not modelled (other kernel messages).
+    Ignored,
     Rejected,
 }
 
@@ -637,6 +662,7 @@ fn ingest_lines(
             match take(line) {
                 Taken::Parsed => counts.parsed += 1,
                 Taken::Structural => counts.structural += 1,
+                Taken::Ignored => counts.ignored += 1,
                 Taken::Rejected => {
                     counts.rejected += 1;
                     rejects.add(counts.total, line, RejectReason::Unrecognized);
@@ -738,4 +764,83 @@ fn ingest_ctstat(
         }
     });
     (rep, stats.counters, err)
+}
+
+/// Most kernel log events kept per source (a flood logs the same line
+/// thousands of times; the count is in the notes).
+const MAX_EVENTS: usize = 1000;
+
+/// Reads a kernel log: the messages that explain socket-table symptoms
+/// are parsed; every other log line is ignored by design.
+fn ingest_kernel_log(
+    id: u32,
+    path: &Path,
+    display: &str,
+    host: String,
+    comp: Compression,
+    stream: Box<dyn Read + Send>,
+) -> (SourceReport, Vec<(u64, String, crate::parse::kernlog::KernelEvent)>, Option<InputError>) {
+    use crate::parse::kernlog::{KernLogLine, parse_line};
+    let mut events = Vec::new();
+    let (mut line_no, mut dropped) = (0u64, 0u64);
+    let (mut rep, err) = ingest_lines(id, path, display, host, comp, stream, "kernel-log", |line| {
+        line_no += 1;
+        match parse_line(line) {
+            KernLogLine::Event { event, .. } => {
+                if events.len() < MAX_EVENTS {
+                    let text = String::from_utf8_lossy(line).trim_end().to_string();
+                    events.push((line_no, text, event));
+                } else {
+                    dropped += 1;
+                }
+                Taken::Parsed
+            }
+            KernLogLine::Log => Taken::Ignored,
+            KernLogLine::Blank => Taken::Structural,
+            KernLogLine::Other => Taken::Rejected,
+        }
+    });
+    if dropped > 0 {
+        rep.notes.push(format!(
+            "{dropped} more kernel messages of interest beyond the first {MAX_EVENTS} were counted, not kept"
+        ));
+    }
+    (rep, events, err)
+}
+
+/// Reads protocol counters (`netstat -s`, `nstat`, `/proc/net/netstat`),
+/// one sample per run of a capture loop.
+fn ingest_counters(
+    id: u32,
+    path: &Path,
+    display: &str,
+    host: String,
+    comp: Compression,
+    stream: Box<dyn Read + Send>,
+) -> (SourceReport, Vec<BTreeMap<String, u64>>, Option<InputError>) {
+    use crate::parse::netstat_s::{CounterLine, CounterParser, CounterSamples};
+    let mut parser = CounterParser::new();
+    let mut samples = CounterSamples::new();
+    let mut st = crate::parse::LineState::new(None);
+    let (rep, err) = ingest_lines(id, path, display, host, comp, stream, "counters", |line| {
+        let l = parser.parse_line(line);
+        match &l {
+            CounterLine::Counter { .. } | CounterLine::Counters(_) => {
+                samples.add(&l);
+                Taken::Parsed
+            }
+            CounterLine::Group(_) | CounterLine::Header | CounterLine::Text | CounterLine::Blank => {
+                Taken::Structural
+            }
+            CounterLine::Other => match crate::parse::classify(line, &mut st) {
+                // `date` between the samples of a loop.
+                crate::parse::Line::Structure(crate::parse::Structure::Timestamp(_)) => {
+                    samples.split();
+                    Taken::Structural
+                }
+                _ => Taken::Rejected,
+            },
+        }
+    });
+    (rep, samples.samples, err)
 }

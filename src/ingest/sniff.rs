@@ -23,6 +23,10 @@ pub enum Sniffed {
     Sysctl,
     /// `/proc/net/stat/nf_conntrack` or `conntrack -S`.
     CtStat,
+    /// Kernel log: dmesg, syslog, journal text.
+    KernelLog,
+    /// Protocol counters: `netstat -s`, `nstat`, `/proc/net/netstat`.
+    Counters,
     /// Nothing but blank lines.
     Empty,
     Unknown,
@@ -55,6 +59,13 @@ pub fn sniff(head: &[u8]) -> Sniffed {
         && crate::parse::ctstat::looks_like_ctstat(first)
     {
         return Sniffed::CtStat;
+    }
+    let first: Vec<&[u8]> = lines(body).filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(20).collect();
+    if crate::parse::netstat_s::looks_like_counters(&first) {
+        return Sniffed::Counters;
+    }
+    if crate::parse::kernlog::looks_like_kernel_log(&first) {
+        return Sniffed::KernelLog;
     }
     let mut st = LineState::new(None);
     let (mut table, mut blank, mut other) = (0usize, 0usize, 0usize);
@@ -114,6 +125,14 @@ mod tests {
         assert_eq!(sniff(b"entries  searched found new invalid ignore delete delete_list insert insert_failed drop early_drop\n"), Sniffed::CtStat);
         assert_eq!(sniff(b"\n\n  \n"), Sniffed::Empty);
         assert_eq!(sniff(b"hello\nworld\n"), Sniffed::Unknown);
+        assert_eq!(
+            sniff(b"[ 1234.567890] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:80. Sending cookies.\n[ 1240.000001] eth0: link up\n"),
+            Sniffed::KernelLog
+        );
+        assert_eq!(
+            sniff(b"#kernel\nTcpExtListenOverflows 42 0.0\nTcpExtListenDrops 42 0.0\n"),
+            Sniffed::Counters
+        );
         assert_eq!(
             sniff(b"# Notes\nSome text\nmore text\ntcp 0 0 1.2.3.4:5 6.7.8.9:10 ESTABLISHED\n"),
             Sniffed::Unknown

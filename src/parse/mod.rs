@@ -18,7 +18,9 @@ pub mod addr;
 pub mod conntrack;
 pub mod ctstat;
 pub mod fast;
+pub mod kernlog;
 pub mod netstat;
+pub mod netstat_s;
 #[cfg(test)]
 mod pitfalls;
 pub mod record;

@@ -1,0 +1,257 @@
+//! What the rules read: the run's tables, the row-level signals, and each
+//! host's companions (sysctl, conntrack statistics, kernel log lines,
+//! protocol counters).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use polars::prelude::*;
+
+use super::facts::Knobs;
+use super::signals::Signals;
+use super::{At, LogLine};
+use crate::ingest::{Ingested, SourceReport};
+use crate::model::Kind;
+use crate::parse::kernlog::KernelEvent;
+use crate::table::snapshots;
+use crate::table::store::Store;
+
+/// A kernel log event with where it was read.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub event: KernelEvent,
+    pub line: LogLine,
+}
+
+/// One host's companions.
+#[derive(Debug, Default)]
+pub struct HostFacts<'a> {
+    pub knobs: Knobs<'a>,
+    /// Conntrack statistics, summed over CPUs (and over captures).
+    pub ctstat: BTreeMap<String, u64>,
+    /// Where the conntrack statistics came from.
+    pub ctstat_source: Option<String>,
+    pub events: Vec<Event>,
+    /// Protocol counters (`nstat`, `netstat -s`): name → (first, last,
+    /// samples), and the source they came from.
+    pub counters: BTreeMap<String, (u64, u64, usize)>,
+    pub counters_source: Option<String>,
+}
+
+impl HostFacts<'_> {
+    /// How much a counter grew over the captured samples; with a single
+    /// sample, its value (a count since boot, or since nstat last ran).
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.counters.get(name).map(|&(a, b, n)| if n > 1 { b.saturating_sub(a) } else { b })
+    }
+
+    /// Kernel log events matching `f`.
+    pub fn events_where(&self, f: impl Fn(&KernelEvent) -> bool) -> Vec<&Event> {
+        self.events.iter().filter(|e| f(&e.event)).collect()
+    }
+}
+
+/// The run as the rules see it.
+pub struct Data<'a> {
+    pub run: &'a Ingested,
+    pub sources: BTreeMap<u32, &'a SourceReport>,
+    /// Every snapshot (the `snapshots` table), in source and index order.
+    pub snaps: DataFrame,
+    /// (source, kind, index) → row of `snaps`.
+    rows: HashMap<(u32, Kind, u32), usize>,
+    pub hosts: BTreeMap<&'a str, HostFacts<'a>>,
+    pub signals: Signals,
+    /// `--sysctl FILE`, for every host.
+    pub extra_sysctl: Option<&'a BTreeMap<String, String>>,
+}
+
+impl<'a> Data<'a> {
+    /// Gathers the run's data; `extra_sysctl` (`--sysctl FILE`) applies to
+    /// every host and wins over captured values.
+    pub fn new(
+        run: &'a Ingested,
+        signals: Signals,
+        extra_sysctl: Option<&'a BTreeMap<String, String>>,
+    ) -> anyhow::Result<Data<'a>> {
+        let sources = crate::render::json::source_index(run);
+        let snaps = run.store.table(&snapshots::SCHEMA, None)?;
+        let mut rows = HashMap::with_capacity(snaps.height());
+        {
+            let (ids, kinds, idx) = (
+                snaps.column("source_id")?.u32()?,
+                snaps.column("kind")?.str()?,
+                snaps.column("index")?.u32()?,
+            );
+            for i in 0..snaps.height() {
+                if let (Some(s), Some(k), Some(x)) = (ids.get(i), kinds.get(i), idx.get(i)) {
+                    rows.insert((s, kind_of(k), x), i);
+                }
+            }
+        }
+        let mut hosts: BTreeMap<&str, HostFacts> = BTreeMap::new();
+        for s in &run.sources {
+            hosts.entry(s.host.as_str()).or_default();
+        }
+        let captured = crate::ingest::host_sysctls(
+            run.sysctls.iter().map(|(idx, map)| (run.sources[*idx].host.as_str(), map)),
+        );
+        for (h, f) in hosts.iter_mut() {
+            let src = run
+                .sysctls
+                .keys()
+                .map(|i| &run.sources[*i])
+                .find(|s| s.host == *h && captured.contains_key(h))
+                .map(|s| s.path.as_str());
+            f.knobs = Knobs::new(captured.get(h).copied(), extra_sysctl, src);
+        }
+        for (idx, stats) in &run.ctstats {
+            let s = &run.sources[*idx];
+            let f = hosts.entry(s.host.as_str()).or_default();
+            for (k, v) in stats {
+                let e = f.ctstat.entry(k.clone()).or_default();
+                *e = e.saturating_add(*v);
+            }
+            f.ctstat_source.get_or_insert_with(|| s.path.clone());
+        }
+        for (idx, events) in &run.kernel_events {
+            let s = &run.sources[*idx];
+            let f = hosts.entry(s.host.as_str()).or_default();
+            for (line, text, event) in events {
+                f.events.push(Event {
+                    event: event.clone(),
+                    line: LogLine { source: s.path.clone(), line: *line, text: text.clone() },
+                });
+            }
+        }
+        for (idx, samples) in &run.counters {
+            let s = &run.sources[*idx];
+            let f = hosts.entry(s.host.as_str()).or_default();
+            if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
+                for (k, v) in last {
+                    let a = first.get(k).copied().unwrap_or(*v);
+                    f.counters.insert(k.clone(), (a, *v, samples.len()));
+                }
+                f.counters_source.get_or_insert_with(|| s.path.clone());
+            }
+        }
+        Ok(Data { run, sources, snaps, rows, hosts, signals, extra_sysctl })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.run.store
+    }
+
+    /// The host of a source.
+    pub fn host(&self, source: u32) -> &'a str {
+        self.sources.get(&source).map_or("", |s| s.host.as_str())
+    }
+
+    pub fn facts(&self, host: &str) -> Option<&HostFacts<'a>> {
+        self.hosts.get(host)
+    }
+
+    /// Where a snapshot is: its source, time and first line.
+    pub fn at(&self, source: u32, kind: Kind, index: u32) -> At {
+        let row = self.rows.get(&(source, kind, index)).copied();
+        let time = row.and_then(|r| self.time_of(r)).map(|t| t.to_rfc3339());
+        let line = row.and_then(|r| self.snaps.column("first_line").ok()?.u64().ok()?.get(r)).unwrap_or(0);
+        At {
+            source: self.sources.get(&source).map_or_else(String::new, |s| s.path.clone()),
+            kind: kind.name(),
+            snapshot: index,
+            time,
+            line,
+        }
+    }
+
+    /// The time of a snapshot, in the capture's own offset.
+    pub fn time(&self, source: u32, kind: Kind, index: u32) -> Option<DateTime<FixedOffset>> {
+        self.rows.get(&(source, kind, index)).and_then(|r| self.time_of(*r))
+    }
+
+    fn time_of(&self, row: usize) -> Option<DateTime<FixedOffset>> {
+        let us = self.snaps.column("time").ok()?.datetime().ok()?.phys.get(row)?;
+        let off = self.snaps.column("utc_offset").ok()?.i32().ok()?.get(row).unwrap_or(0);
+        let utc = DateTime::<Utc>::from_timestamp_micros(us)?;
+        Some(utc.with_timezone(&FixedOffset::east_opt(off)?))
+    }
+
+    /// Rows of a per-snapshot ranking table that pass `filter`, over every
+    /// batch (each batch filtered on its own: never a whole table in
+    /// memory).
+    pub fn scan(&self, table: &crate::table::Schema, filter: Expr) -> PolarsResult<DataFrame> {
+        let mut out: Option<DataFrame> = None;
+        for b in self.store().batches() {
+            let df = b.frame(table)?.lazy().filter(filter.clone()).collect()?;
+            if df.height() == 0 {
+                continue;
+            }
+            match &mut out {
+                None => out = Some(df),
+                Some(o) => {
+                    o.vstack_mut(&df)?;
+                }
+            }
+        }
+        Ok(out.map_or_else(
+            || table.empty(),
+            |mut o| {
+                o.rechunk_mut();
+                o
+            },
+        ))
+    }
+
+    /// Snapshots (rows of `snaps`) that pass `filter`.
+    pub fn snapshots_where(&self, filter: Expr) -> PolarsResult<DataFrame> {
+        self.snaps.clone().lazy().filter(filter).collect()
+    }
+}
+
+pub fn kind_of(name: &str) -> Kind {
+    Kind::ALL.into_iter().find(|k| k.name() == name).unwrap_or_default()
+}
+
+/// Typed getters for one row of a frame.
+pub struct RowOf<'f> {
+    pub df: &'f DataFrame,
+    pub i: usize,
+}
+
+impl RowOf<'_> {
+    pub fn u64(&self, c: &str) -> u64 {
+        self.df.column(c).ok().and_then(|c| c.u64().ok()?.get(self.i)).unwrap_or(0)
+    }
+    pub fn opt_u64(&self, c: &str) -> Option<u64> {
+        self.df.column(c).ok().and_then(|c| c.u64().ok()?.get(self.i))
+    }
+    pub fn u32(&self, c: &str) -> u32 {
+        self.df.column(c).ok().and_then(|c| c.u32().ok()?.get(self.i)).unwrap_or(0)
+    }
+    pub fn opt_u32(&self, c: &str) -> Option<u32> {
+        self.df.column(c).ok().and_then(|c| c.u32().ok()?.get(self.i))
+    }
+    pub fn u16(&self, c: &str) -> u16 {
+        self.df.column(c).ok().and_then(|c| c.u16().ok()?.get(self.i)).unwrap_or(0)
+    }
+    pub fn f64(&self, c: &str) -> f64 {
+        self.df.column(c).ok().and_then(|c| c.f64().ok()?.get(self.i)).unwrap_or(0.0)
+    }
+    pub fn bool(&self, c: &str) -> bool {
+        self.df.column(c).ok().and_then(|c| c.bool().ok()?.get(self.i)).unwrap_or(false)
+    }
+    pub fn str(&self, c: &str) -> String {
+        self.df.column(c).ok().and_then(|c| c.str().ok()?.get(self.i).map(str::to_string)).unwrap_or_default()
+    }
+    pub fn kind(&self) -> Kind {
+        kind_of(&self.str("kind"))
+    }
+    pub fn key(&self) -> (u32, Kind, u32) {
+        (self.u32("source_id"), self.kind(), self.u32("index"))
+    }
+}
+
+/// Iterates the rows of a frame.
+pub fn rows(df: &DataFrame) -> impl Iterator<Item = RowOf<'_>> {
+    (0..df.height()).map(move |i| RowOf { df, i })
+}

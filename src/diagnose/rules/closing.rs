@@ -1,0 +1,427 @@
+//! R4 CLOSE_WAIT_LEAK, R5 CLOSE_WAIT_UNACCEPTED, R6 FIN_WAIT2_STUCK,
+//! R10 CLOSING_STATES_STUCK, R11 ORPHANS.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+
+use super::{cap_per_host, single, socket_rows, sockets, top_at, worst_by};
+use crate::diagnose::data::{Data, RowOf, rows};
+use crate::diagnose::facts;
+use crate::diagnose::signals::SnapKey;
+use crate::diagnose::{Confidence, Finding, Severity, TopRow, n, pct};
+use crate::model::Kind;
+use crate::parse::kernlog::KernelEvent;
+use crate::table;
+
+/// A listener's (Recv-Q, Send-Q, process).
+type Listening = (u64, u64, String);
+/// A FIN_WAIT2 4-tuple: (text, first index, last index, seconds between).
+type Stuck<'a> = (&'a str, u32, u32, i64);
+
+/// R4: CLOSE_WAIT of one process (or port) below which nothing is said.
+const R4_FLOOR: u64 = 10;
+const R4_WARN: u64 = 100;
+const R4_CRIT: u64 = 1000;
+/// R5: unowned CLOSE_WAIT on a port with a waiting accept queue.
+const R5_MIN: u64 = 10;
+/// R6: FIN_WAIT2 sockets, and 4-tuples that outlive tcp_fin_timeout.
+const R6_MIN: u64 = 500;
+const R6_TUPLES: usize = 10;
+/// R10: sockets in one closing state.
+const R10_MIN: u64 = 100;
+
+pub fn run(d: &Data<'_>, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    out.extend(close_wait_leak(d)?);
+    out.extend(close_wait_unaccepted(d)?);
+    out.extend(fin_wait2(d)?);
+    out.extend(closing_states(d)?);
+    out.extend(orphans(d)?);
+    Ok(())
+}
+
+/// Sources whose snapshots are timestamped, with how many snapshots.
+fn timed(d: &Data<'_>) -> HashMap<(u32, Kind), usize> {
+    let mut m = HashMap::new();
+    for r in rows(&d.snaps) {
+        if r.df.column("time").ok().and_then(|c| c.datetime().ok()?.phys.get(r.i)).is_some() {
+            *m.entry((r.u32("source_id"), r.kind())).or_default() += 1;
+        }
+    }
+    m
+}
+
+/// A count that never falls and ends higher than it started, over at least
+/// three snapshots.
+fn grows(series: &[(u32, u64)]) -> bool {
+    series.len() >= 3 && series.windows(2).all(|w| w[1].1 >= w[0].1) && series.last().unwrap().1 > series[0].1
+}
+
+/// R4: the peer closed, the application never called close(). Per process
+/// when the capture shows owners, else per local port; crit at 1,000 or
+/// when it only ever grows over three or more timed snapshots.
+fn close_wait_leak(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
+    let timed = timed(d);
+    let mut found = Vec::new();
+    let procs = d.scan(&table::processes::SCHEMA, col("CLOSE_WAIT").gt_eq(lit(R4_FLOOR)))?;
+    let ports =
+        d.scan(&table::local_services::SCHEMA, col("CLOSE_WAIT").gt_eq(lit(R4_FLOOR)).and(sockets()))?;
+    // Sources with owners: their leaks are named by process.
+    let owned: std::collections::HashSet<(u32, Kind)> =
+        d.signals.owned.iter().filter(|(_, v)| **v > 0).map(|(k, _)| (k.0, k.1)).collect();
+    for (df, by_process) in [(&procs, true), (&ports, false)] {
+        let key = |r: &RowOf<'_>| {
+            let who = if by_process {
+                match r.opt_u32("pid") {
+                    Some(p) => format!("{} (pid {p})", r.str("process")),
+                    None => r.str("process"),
+                }
+            } else {
+                format!("port {}", r.u16("local_port"))
+            };
+            (r.u32("source_id"), r.kind(), who)
+        };
+        let mut series: HashMap<(u32, Kind, String), Vec<(u32, u64)>> = HashMap::new();
+        for r in rows(df) {
+            series.entry(key(&r)).or_default().push((r.u32("index"), r.u64("CLOSE_WAIT")));
+        }
+        for ((source, kind, who), i, _) in worst_by(df, key, |r| r.u64("CLOSE_WAIT") as f64) {
+            if !by_process && owned.contains(&(source, kind)) {
+                continue;
+            }
+            let r = RowOf { df, i };
+            let cw = r.u64("CLOSE_WAIT");
+            let all = r.u64("count");
+            let share = cw as f64 / all.max(1) as f64;
+            let mut s = series.remove(&(source, kind, who.clone())).unwrap_or_default();
+            s.sort_unstable();
+            let trend = timed.get(&(source, kind)).copied().unwrap_or(0) >= 3 && grows(&s);
+            let severity = if cw >= R4_CRIT || (trend && (cw >= R4_WARN || share >= 0.1)) {
+                Severity::Crit
+            } else if cw >= R4_WARN || (by_process && share >= 0.1) {
+                Severity::Warn
+            } else {
+                continue;
+            };
+            let host = d.host(source);
+            let mut f = Finding::new(
+                host,
+                "CLOSE_WAIT_LEAK",
+                severity,
+                format!(
+                    "{} CLOSE_WAIT sockets {} {who} ({} of its sockets){}",
+                    n(cw),
+                    if by_process { "held by" } else { "on" },
+                    pct(share),
+                    if trend {
+                        format!(", growing from {} to {}", n(s[0].1), n(s[s.len() - 1].1))
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+            f.subject = who.clone();
+            let snap = r.key();
+            single(&mut f.evidence, d, snap);
+            f.evidence.numbers = vec![
+                ("CLOSE_WAIT".into(), n(cw)),
+                (
+                    if by_process { "sockets of the process" } else { "connected sockets on the port" }
+                        .into(),
+                    n(all),
+                ),
+            ];
+            if trend {
+                let (a, b) = (s[0].0, s[s.len() - 1].0);
+                f.evidence.span = Some((d.at(source, kind, a), d.at(source, kind, b)));
+                f.evidence.scope = format!("trend over {} snapshots", s.len());
+                f.evidence.numbers.push((
+                    "course".into(),
+                    s.iter().map(|x| n(x.1)).collect::<Vec<_>>().join(" → ").chars().take(200).collect(),
+                ));
+            }
+            f.evidence.top = top_at(d, &table::peers::SCHEMA, snap, "CLOSE_WAIT", 5, |r| {
+                (r.str("remote_addr"), r.str("direction"))
+            })?;
+            if by_process {
+                f.evidence.top.extend(top_at(
+                    d,
+                    &table::local_services::SCHEMA,
+                    snap,
+                    "CLOSE_WAIT",
+                    3,
+                    |r| (format!("local port {}", r.u16("local_port")), String::new()),
+                )?);
+            }
+            found.push(f);
+        }
+    }
+    Ok(cap_per_host(found))
+}
+
+/// R5: CLOSE_WAIT with no owner on a listening port whose accept queue is
+/// not empty: clients gave up while waiting to be accepted.
+fn close_wait_unaccepted(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
+    let listeners = d.scan(&table::listeners::SCHEMA, col("recv_q").gt(lit(0u64)))?;
+    // (snapshot, port) → (Recv-Q, Send-Q, process) of its listeners.
+    let mut queue: HashMap<(SnapKey, u16), Listening> = HashMap::new();
+    for r in rows(&listeners) {
+        let e = queue.entry((r.key(), r.u16("local_port"))).or_insert((0, 0, String::new()));
+        e.0 = e.0.max(r.u64("recv_q"));
+        e.1 = e.1.max(r.u64("send_q"));
+        if e.2.is_empty() {
+            e.2 = r.str("process");
+        }
+    }
+    // The worst snapshot per (source, port).
+    // (source, tool, port) → (worst snapshot, its count, snapshots).
+    let mut worst: BTreeMap<(u32, Kind, u16), (SnapKey, u64, usize)> = BTreeMap::new();
+    for ((snap, port), c) in &d.signals.unowned_close_wait {
+        if *c < R5_MIN
+            || d.signals.owned.get(snap).copied().unwrap_or(0) == 0
+            || !queue.contains_key(&(*snap, *port))
+        {
+            continue;
+        }
+        let e = worst.entry((snap.0, snap.1, *port)).or_insert((*snap, 0, 0));
+        e.2 += 1;
+        if *c > e.1 || (*c == e.1 && snap.2 < e.0.2) {
+            (e.0, e.1) = (*snap, *c);
+        }
+    }
+    let mut found = Vec::new();
+    for ((source, _, port), (snap, cw, snapshots)) in worst {
+        let (recv_q, send_q, process) = &queue[&(snap, port)];
+        let mut f = Finding::new(
+            d.host(source),
+            "CLOSE_WAIT_UNACCEPTED",
+            Severity::Warn,
+            format!(
+                "{} CLOSE_WAIT sockets on port {port} belong to no process while its accept queue holds {}: clients gave up before accept()",
+                n(cw),
+                n(*recv_q)
+            ),
+        );
+        f.subject = format!("port {port}");
+        single(&mut f.evidence, d, snap);
+        f.evidence.numbers = vec![
+            ("CLOSE_WAIT without an owner".into(), n(cw)),
+            ("listener Recv-Q (waiting to be accepted)".into(), n(*recv_q)),
+            (
+                "listener Send-Q".into(),
+                format!(
+                    "{} {}",
+                    n(*send_q),
+                    if snap.1 == Kind::Ss { "(the backlog)" } else { "(netstat: not the backlog)" }
+                ),
+            ),
+            ("snapshots".into(), n(snapshots as u64)),
+        ];
+        if !process.is_empty() {
+            f.evidence.numbers.push(("listening process".into(), process.clone()));
+        }
+        found.push(f);
+    }
+    Ok(cap_per_host(found))
+}
+
+/// R6: FIN_WAIT2 piles up (≥500), or the same 4-tuples stay in FIN_WAIT2
+/// longer than tcp_fin_timeout allows an orphan: the peer never closes.
+fn fin_wait2(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
+    let mut found = Vec::new();
+    let cand = d.snapshots_where(socket_rows().and(col("FIN_WAIT2").gt_eq(lit(R6_MIN))))?;
+    for (host, i, snapshots) in
+        worst_by(&cand, |r| d.host(r.u32("source_id")).to_string(), |r| r.u64("FIN_WAIT2") as f64)
+    {
+        let r = RowOf { df: &cand, i };
+        let snap = r.key();
+        let mut f = Finding::new(
+            &host,
+            "FIN_WAIT2_STUCK",
+            Severity::Warn,
+            format!("{} FIN_WAIT2 sockets: this host closed, the peers never did", n(r.u64("FIN_WAIT2"))),
+        );
+        single(&mut f.evidence, d, snap);
+        f.evidence.numbers = vec![
+            ("FIN_WAIT2".into(), n(r.u64("FIN_WAIT2"))),
+            ("snapshots with ≥500".into(), n(snapshots as u64)),
+        ];
+        f.evidence.top = top_at(d, &table::peers::SCHEMA, snap, "FIN_WAIT2", 5, |r| {
+            (r.str("remote_addr"), r.str("direction"))
+        })?;
+        found.push(f);
+    }
+    // Persistence: 4-tuples seen in FIN_WAIT2 across more than the orphan
+    // timeout, in captures with at least three timed snapshots.
+    let timed = timed(d);
+    // (source, tool) → (4-tuple, first, last, seconds between).
+    let mut per_source: BTreeMap<(u32, Kind), Vec<Stuck<'_>>> = BTreeMap::new();
+    for ((source, kind, tuple), (first, last, seen)) in &d.signals.fin_wait2 {
+        if *seen < 2 || timed.get(&(*source, *kind)).copied().unwrap_or(0) < 3 {
+            continue;
+        }
+        let (Some(a), Some(b)) = (d.time(*source, *kind, *first), d.time(*source, *kind, *last)) else {
+            continue;
+        };
+        per_source.entry((*source, *kind)).or_default().push((
+            tuple.as_str(),
+            *first,
+            *last,
+            (b - a).num_seconds(),
+        ));
+    }
+    for ((source, kind), tuples) in per_source {
+        let host = d.host(source);
+        let Some(facts) = d.facts(host) else { continue };
+        let (timeout, used) =
+            facts.knobs.used(facts::FIN_TIMEOUT_KEY, Some(facts::FIN_TIMEOUT)).unwrap_or_default();
+        let stuck: Vec<_> = tuples.into_iter().filter(|t| t.3 > timeout as i64).collect();
+        if stuck.len() < R6_TUPLES {
+            continue;
+        }
+        let longest = stuck.iter().map(|t| t.3).max().unwrap_or(0);
+        let (first, last) =
+            (stuck.iter().map(|t| t.1).min().unwrap_or(0), stuck.iter().map(|t| t.2).max().unwrap_or(0));
+        let mut by_peer: BTreeMap<String, u64> = BTreeMap::new();
+        for t in &stuck {
+            let remote = t.0.rsplit_once(' ').map_or(t.0, |x| x.1);
+            let addr = remote.rsplit_once(':').map_or(remote, |x| x.0);
+            *by_peer.entry(addr.to_string()).or_default() += 1;
+        }
+        let mut top: Vec<TopRow> = by_peer
+            .into_iter()
+            .map(|(label, count)| TopRow { label, count, note: "4-tuples".into() })
+            .collect();
+        top.sort_by_key(|t| std::cmp::Reverse(t.count));
+        top.truncate(5);
+        let mut f = Finding::new(
+            host,
+            "FIN_WAIT2_STUCK",
+            Severity::Warn,
+            format!(
+                "{} connections stayed in FIN_WAIT2 longer than tcp_fin_timeout ({timeout} s), up to {longest} s: the peer keeps them half-open",
+                n(stuck.len() as u64)
+            ),
+        );
+        f.subject = "persistence".into();
+        f.evidence.at = Some(d.at(source, kind, last));
+        f.evidence.span = Some((d.at(source, kind, first), d.at(source, kind, last)));
+        f.evidence.scope = "trend: the same 4-tuples across snapshots".into();
+        f.evidence.numbers = vec![
+            ("4-tuples in FIN_WAIT2 past the timeout".into(), n(stuck.len() as u64)),
+            ("longest seen".into(), format!("{longest} s")),
+        ];
+        f.evidence.top = top;
+        if used.assumed {
+            f.confidence = Confidence::AssumedDefault;
+        }
+        f.evidence.sysctls.push(used);
+        found.push(f);
+    }
+    Ok(found)
+}
+
+/// R10: FIN_WAIT1, LAST_ACK or CLOSING piling up: peers are not ACKing
+/// FINs (gone, zero window, or a path that drops).
+fn closing_states(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
+    let mut found = Vec::new();
+    for state in ["FIN_WAIT1", "LAST_ACK", "CLOSING"] {
+        let cand = d.snapshots_where(socket_rows().and(col(state).gt_eq(lit(R10_MIN))))?;
+        for (host, i, snapshots) in
+            worst_by(&cand, |r| d.host(r.u32("source_id")).to_string(), |r| r.u64(state) as f64)
+        {
+            let r = RowOf { df: &cand, i };
+            let snap = r.key();
+            let mut f = Finding::new(
+                &host,
+                "CLOSING_STATES_STUCK",
+                Severity::Warn,
+                format!("{} sockets in {state}: peers are not acknowledging the close", n(r.u64(state))),
+            );
+            f.subject = state.to_string();
+            single(&mut f.evidence, d, snap);
+            f.evidence.numbers =
+                vec![(state.into(), n(r.u64(state))), ("snapshots with ≥100".into(), n(snapshots as u64))];
+            f.evidence.top = top_at(d, &table::peers::SCHEMA, snap, state, 5, |r| {
+                (r.str("remote_addr"), r.str("direction"))
+            })?;
+            found.push(f);
+        }
+    }
+    Ok(found)
+}
+
+/// R11: orphans (closed sockets still in FIN_WAIT1/2, LAST_ACK, CLOSING)
+/// against tcp_max_orphans; the kernel's message confirms.
+fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
+    let snaps = d.snapshots_where(sockets())?;
+    let metric = |r: &RowOf<'_>| match r.opt_u64("ss_orphaned") {
+        Some(v) => v,
+        None if !r.bool("from_counters") => {
+            r.u64("FIN_WAIT1") + r.u64("FIN_WAIT2") + r.u64("LAST_ACK") + r.u64("CLOSING")
+        }
+        None => 0,
+    };
+    let worst: HashMap<String, usize> =
+        worst_by(&snaps, |r| d.host(r.u32("source_id")).to_string(), |r| metric(r) as f64)
+            .into_iter()
+            .map(|(h, i, _)| (h, i))
+            .collect();
+    let mut found = Vec::new();
+    for (host, facts) in &d.hosts {
+        let logs = facts.events_where(|e| matches!(e, KernelEvent::TooManyOrphans));
+        let abort = facts.counter("TcpExt.TCPAbortOnMemory").filter(|v| *v > 0);
+        let limit = facts.knobs.used(facts::MAX_ORPHANS, None);
+        let at = worst.get(*host).map(|i| RowOf { df: &snaps, i: *i });
+        let count = at.as_ref().map(&metric);
+        let counted = at.as_ref().is_some_and(|r| r.opt_u64("ss_orphaned").is_some());
+        let ratio = match (count, &limit) {
+            (Some(c), Some((l, _))) if *l > 0 => Some(c as f64 / *l as f64),
+            _ => None,
+        };
+        let confirmed = !logs.is_empty() || abort.is_some();
+        let severity = if !logs.is_empty() || ratio.is_some_and(|x| x >= 0.5) {
+            Severity::Crit
+        } else if ratio.is_some_and(|x| x >= 0.25) || confirmed {
+            Severity::Warn
+        } else {
+            continue;
+        };
+        let title = match (count, ratio, &limit) {
+            (Some(c), Some(x), Some((l, _))) => format!(
+                "{} orphaned sockets{}, {} of tcp_max_orphans = {}",
+                n(c),
+                if counted { "" } else { " (estimated from closing states)" },
+                pct(x),
+                n(*l)
+            ),
+            _ => "the kernel reported too many orphaned sockets".into(),
+        };
+        let mut f = Finding::new(host, "ORPHANS", severity, title);
+        if let Some(r) = &at {
+            single(&mut f.evidence, d, r.key());
+            f.evidence.numbers.push((
+                if counted {
+                    "orphans (kernel count)"
+                } else {
+                    "FIN_WAIT1 + FIN_WAIT2 + LAST_ACK + CLOSING (an upper bound)"
+                }
+                .into(),
+                n(metric(r)),
+            ));
+        }
+        match limit {
+            Some((_, u)) => f.evidence.sysctls.push(u),
+            None => f.evidence.numbers.push(("net.ipv4.tcp_max_orphans".into(), facts::RAM_DERIVED.into())),
+        }
+        if confirmed {
+            f.confidence = Confidence::Confirmed;
+        }
+        f.evidence.logs = logs.iter().take(5).map(|e| e.line.clone()).collect();
+        if let Some(c) = abort {
+            f.evidence.counters.push(("TcpExt.TCPAbortOnMemory".into(), c));
+        }
+        found.push(f);
+    }
+    Ok(found)
+}

@@ -1,0 +1,155 @@
+//! Row-level signals, kept while the inputs are read: the rules that look
+//! at single sockets (timers, queues, owners, 4-tuples) need more than the
+//! per-snapshot rankings hold. A [`RowSink`] for the `sockets` table; every
+//! map is keyed by snapshot and holds only rows that matter (retransmitting,
+//! full queues, unowned CLOSE_WAIT, FIN_WAIT2), each bounded.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use polars::prelude::*;
+
+use crate::model::Kind;
+use crate::table::{RowSink, Schema};
+
+/// Bytes of Recv-Q or Send-Q that count as a full queue (tcp-facts R15).
+pub const QUEUE_FULL: u64 = 1 << 20;
+/// Retransmissions that count as retransmitting (tcp-facts R16).
+pub const RETRANS_MIN: u32 = 3;
+/// Entries kept per map; past it, new keys are counted, not kept.
+pub const MAX_KEYS: usize = 1 << 20;
+
+/// A snapshot: (source, tool, index).
+pub type SnapKey = (u32, Kind, u32);
+
+/// What the sink kept.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// Sockets with the retransmit timer on and ≥ [`RETRANS_MIN`] retries,
+    /// per snapshot and remote address.
+    pub retrans: HashMap<(SnapKey, String), u64>,
+    /// ESTABLISHED sockets with Recv-Q (`false`) or Send-Q (`true`) ≥
+    /// [`QUEUE_FULL`], per snapshot, queue and owner (the process, or the
+    /// remote address when no process is shown).
+    pub queues: HashMap<(SnapKey, bool, String), u64>,
+    /// CLOSE_WAIT sockets with no owning process, per snapshot and local
+    /// port.
+    pub unowned_close_wait: HashMap<(SnapKey, u16), u64>,
+    /// Rows with an owning process, per snapshot (0: the capture shows no
+    /// owners, so "unowned" means nothing).
+    pub owned: HashMap<SnapKey, u64>,
+    /// FIN_WAIT2 4-tuples: (source, tool, "local:port remote:port") →
+    /// (first index, last index, snapshots seen).
+    pub fin_wait2: HashMap<(u32, Kind, String), (u32, u32, u32)>,
+    /// Keys not kept past [`MAX_KEYS`].
+    pub untracked: u64,
+}
+
+/// The sink handed to ingestion.
+#[derive(Debug, Default)]
+pub struct SignalSink(Mutex<Signals>);
+
+impl SignalSink {
+    pub fn into_signals(self) -> Signals {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn bump<K: std::hash::Hash + Eq>(m: &mut HashMap<K, u64>, k: K, untracked: &mut u64) {
+    if let Some(v) = m.get_mut(&k) {
+        *v += 1;
+    } else if m.len() < MAX_KEYS {
+        m.insert(k, 1);
+    } else {
+        *untracked += 1;
+    }
+}
+
+impl Signals {
+    fn add(&mut self, source: u32, df: &DataFrame) -> PolarsResult<()> {
+        let kind = df.column("kind")?.str()?;
+        let index = df.column("index")?.u32()?;
+        let state = df.column("state")?.str()?;
+        let local = df.column("local_addr")?.str()?;
+        let lport = df.column("local_port")?.u16()?;
+        let remote = df.column("remote_addr")?.str()?;
+        let rport = df.column("remote_port")?.u16()?;
+        let recv_q = df.column("recv_q")?.u64()?;
+        let send_q = df.column("send_q")?.u64()?;
+        let process = df.column("process")?.str()?;
+        let retrans = df.column("retrans")?.u32()?;
+        let timer = df.column("timer")?.str()?;
+        let mut untracked = 0;
+        let mut last_kind: Option<(&str, Kind)> = None;
+        for i in 0..df.height() {
+            let (Some(k), Some(ix), Some(st)) = (kind.get(i), index.get(i), state.get(i)) else { continue };
+            let kind = match last_kind {
+                Some((name, k2)) if name == k => k2,
+                _ => {
+                    let k2 = super::data::kind_of(k);
+                    last_kind = Some((k, k2));
+                    k2
+                }
+            };
+            let snap = (source, kind, ix);
+            let owner = process.get(i);
+            if owner.is_some() {
+                *self.owned.entry(snap).or_default() += 1;
+            }
+            let remote_addr = remote.get(i).unwrap_or("");
+            if timer.get(i) == Some("on") && retrans.get(i).is_some_and(|r| r >= RETRANS_MIN) {
+                bump(&mut self.retrans, (snap, remote_addr.to_string()), &mut untracked);
+            }
+            match st {
+                "ESTABLISHED" => {
+                    for (full, q) in [(false, recv_q.get(i)), (true, send_q.get(i))] {
+                        if q.is_some_and(|q| q >= QUEUE_FULL) {
+                            let who = owner.map_or_else(|| format!("peer {remote_addr}"), str::to_string);
+                            bump(&mut self.queues, (snap, full, who), &mut untracked);
+                        }
+                    }
+                }
+                "CLOSE_WAIT" if owner.is_none() => {
+                    if let Some(p) = lport.get(i) {
+                        bump(&mut self.unowned_close_wait, (snap, p), &mut untracked);
+                    }
+                }
+                "FIN_WAIT2" => {
+                    let t = format!(
+                        "{}:{} {}:{}",
+                        local.get(i).unwrap_or(""),
+                        lport.get(i).unwrap_or(0),
+                        remote_addr,
+                        rport.get(i).unwrap_or(0)
+                    );
+                    let key = (source, kind, t);
+                    if let Some(e) = self.fin_wait2.get_mut(&key) {
+                        if ix != e.1 {
+                            e.1 = ix;
+                            e.2 += 1;
+                        }
+                    } else if self.fin_wait2.len() < MAX_KEYS {
+                        self.fin_wait2.insert(key, (ix, ix, 1));
+                    } else {
+                        untracked += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.untracked += untracked;
+        Ok(())
+    }
+}
+
+impl RowSink for SignalSink {
+    fn write(&self, table: &'static Schema, source: u32, _path: &str, df: DataFrame) {
+        if !std::ptr::eq(table, &crate::table::sockets::SCHEMA) {
+            return;
+        }
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // The frame is built from our own schema: a missing column is a
+        // bug caught by the tests, not something input can cause.
+        let _ = s.add(source, &df);
+    }
+}
