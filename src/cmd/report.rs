@@ -10,7 +10,7 @@ use crate::output::{DirKind, DirOutput, Inputs};
 use crate::render;
 use crate::term::visible;
 
-use super::{Status, read_inputs};
+use super::{Status, read_inputs_with};
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let top = args.top.max(1);
@@ -22,15 +22,23 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let replacing = dest.symlink_metadata().is_ok();
     // Every snapshot keeps rankings long enough for diagnosis; the pages
     // show `--top` rows of them.
-    let (run, status) = read_inputs(&args.input, top.max(crate::table::DEFAULT_TOP), true)?;
+    let sink = super::diagnose::signal_sink();
+    let (run, status) = read_inputs_with(
+        &args.input,
+        top.max(crate::table::DEFAULT_TOP),
+        true,
+        Some(sink.clone() as std::sync::Arc<dyn crate::table::RowSink>),
+    )?;
     if args.input.strict && status != Status::Ok {
         return Ok(status);
     }
     let written = (|| -> anyhow::Result<()> {
-        let doc = render::json::build(&run, top);
+        let findings = super::diagnose::findings(&run, sink, None)?;
+        let mut doc = render::json::build(&run, top);
         let analysis = Analysis::build(&run, top)?;
         report.create_dir(render::report::CHARTS)?;
-        let page = render::report::build(&analysis, top, &generated_at(), &report)?;
+        let page = render::report::build(&analysis, &findings, top, &generated_at(), &report)?;
+        doc.findings = Some(findings);
         render::report::write(&report, &page, |w| {
             render::json::write_pretty(&mut *w, &doc)?;
             writeln!(w)?;

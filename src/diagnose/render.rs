@@ -76,9 +76,10 @@ pub fn at_line(f: &Finding) -> Option<String> {
     }
     s.push(')');
     if let Some((x, y)) = &e.span {
+        let other = if x.source != a.source { format!(" of {}", x.source) } else { String::new() };
         let _ = write!(
             s,
-            "; from snapshot {}{} to {}{}",
+            "; from snapshot {}{other}{} to {}{}",
             x.snapshot,
             x.time.as_deref().map(|t| format!(" ({t})")).unwrap_or_default(),
             y.snapshot,

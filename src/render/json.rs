@@ -25,6 +25,10 @@ pub struct SummaryDoc<'a> {
     pub errors: Vec<String>,
     /// Files in directories that are not captures.
     pub skipped: Vec<String>,
+    /// `report`'s summary.json: every finding, worst first (see
+    /// `diagnose`). Absent from `summary`'s output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Vec<crate::diagnose::Finding>>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +89,7 @@ pub fn build(run: &Ingested, top: usize) -> SummaryDoc<'_> {
         sources: &run.sources,
         errors: run.errors.iter().map(|e| e.to_string()).collect(),
         skipped: run.skipped.iter().map(|p| p.display().to_string()).collect(),
+        findings: None,
     }
 }
 

@@ -83,10 +83,63 @@ pub struct SourceSection {
     pub notes: Vec<String>,
 }
 
+/// One finding as the page shows it (values from input are escaped by
+/// the templates).
+pub struct FindingOut {
+    pub anchor: String,
+    pub severity: &'static str,
+    pub host: String,
+    pub rule: &'static str,
+    pub title: String,
+    pub confidence: &'static str,
+    pub scope: String,
+    pub at: Option<String>,
+    /// Evidence lines: numbers, top rows, sysctls, counters, log lines.
+    pub evidence: Vec<String>,
+    pub explanation: &'static str,
+    pub remediation: &'static str,
+}
+
+impl FindingOut {
+    fn of(f: &crate::diagnose::Finding, n: usize) -> FindingOut {
+        let e = &f.evidence;
+        let mut ev: Vec<String> = e.numbers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        for t in &e.top {
+            let note = if t.note.is_empty() { String::new() } else { format!(" ({})", t.note) };
+            ev.push(format!("top: {} — {}{note}", t.label, thousands(t.count)));
+        }
+        for s in &e.sysctls {
+            let assumed = if s.assumed { " (not captured: kernel default assumed)" } else { "" };
+            ev.push(format!("sysctl {} = {}{assumed}", s.key, s.value));
+        }
+        for (k, v) in &e.counters {
+            ev.push(format!("counter {k} = {}", thousands(*v)));
+        }
+        for l in &e.logs {
+            ev.push(format!("log {}:{}: {}", l.source, l.line, l.text));
+        }
+        FindingOut {
+            anchor: f.anchor(n),
+            severity: f.severity.name(),
+            host: f.host.clone(),
+            rule: f.rule,
+            title: f.title.clone(),
+            confidence: f.confidence.name(),
+            scope: e.scope.clone(),
+            at: crate::diagnose::render::at_line(f),
+            evidence: ev,
+            explanation: f.explanation,
+            remediation: f.remediation,
+        }
+    }
+}
+
 /// One host.
 pub struct HostSection {
     pub name: String,
     pub anchor: String,
+    /// Its findings: (anchor, severity, rule, title).
+    pub findings: Vec<(String, &'static str, &'static str, String)>,
     pub overview: TableOut,
     pub sources: Vec<SourceSection>,
 }
@@ -96,6 +149,8 @@ pub struct ReportPage {
     pub title: String,
     pub generated: String,
     pub intro: Vec<String>,
+    /// Every finding, worst first (see `diagnose`).
+    pub findings: Vec<FindingOut>,
     pub fleet_charts: Vec<ChartOut>,
     pub fleet_table: Option<TableOut>,
     pub hosts: Vec<HostSection>,
@@ -120,6 +175,7 @@ struct MdPage<'a> {
 /// into `charts`.
 pub fn build(
     a: &Analysis<'_>,
+    findings: &[crate::diagnose::Finding],
     top: usize,
     generated: &str,
     charts: &DirOutput,
@@ -134,6 +190,7 @@ pub fn build(
         },
         generated: generated.to_string(),
         intro: Vec::new(),
+        findings: findings.iter().enumerate().map(|(i, f)| FindingOut::of(f, i)).collect(),
         fleet_charts: Vec::new(),
         fleet_table: None,
         hosts: Vec::new(),
@@ -217,6 +274,12 @@ pub fn build(
         page.hosts.push(HostSection {
             name: h.to_string(),
             anchor: slug(&format!("host-{h}")),
+            findings: page
+                .findings
+                .iter()
+                .filter(|f| f.host == h)
+                .map(|f| (f.anchor.clone(), f.severity, f.rule, f.title.clone()))
+                .collect(),
             overview,
             sources: srcs,
         });

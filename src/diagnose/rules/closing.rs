@@ -156,7 +156,47 @@ fn close_wait_leak(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             found.push(f);
         }
     }
-    Ok(cap_per_host(found))
+    Ok(cap_per_host(merge_port_into_process(found)))
+}
+
+/// A host captured both with owners (`ss -p`) and without (a loop of
+/// `ss -tan`) shows one leak twice: per process and per port. The port's
+/// finding (often the trend) joins the process's that holds that port.
+fn merge_port_into_process(found: Vec<Finding>) -> Vec<Finding> {
+    let (mut procs, ports): (Vec<Finding>, Vec<Finding>) =
+        found.into_iter().partition(|f| !f.subject.starts_with("port "));
+    let mut out = Vec::new();
+    for p in ports {
+        let port_label = format!("local {}", p.subject);
+        let holder = procs
+            .iter_mut()
+            .find(|f| f.host == p.host && f.evidence.top.iter().any(|t| t.label == port_label));
+        match holder {
+            Some(h) => {
+                h.severity = h.severity.max(p.severity);
+                let src = p.evidence.at.as_ref().map(|a| a.source.clone()).unwrap_or_default();
+                // The first trend only (the same loop may be captured twice,
+                // plain and compressed).
+                if let (Some(course), false) =
+                    (p.evidence.numbers.iter().find(|(k, _)| k == "course"), h.title.contains(", growing "))
+                {
+                    h.evidence.numbers.push((format!("course on {} in {src}", p.subject), course.1.clone()));
+                    if let Some((_, g)) = p.title.split_once(", growing ") {
+                        h.title = format!("{}, growing {g} on {}", h.title, p.subject);
+                    }
+                }
+                if h.evidence.span.is_none() {
+                    h.evidence.span = p.evidence.span.clone();
+                    if p.evidence.span.is_some() {
+                        h.evidence.scope = format!("{} (trend from {src})", p.evidence.scope);
+                    }
+                }
+            }
+            None => out.push(p),
+        }
+    }
+    procs.extend(out);
+    procs
 }
 
 /// R5: CLOSE_WAIT with no owner on a listening port whose accept queue is
