@@ -25,8 +25,8 @@ pub type SnapKey = (u32, Kind, u32);
 /// What the sink kept.
 #[derive(Debug, Default)]
 pub struct Signals {
-    /// Sockets with the retransmit timer on and ≥ [`RETRANS_MIN`] retries,
-    /// per snapshot and remote address.
+    /// ESTABLISHED and CLOSE_WAIT sockets with the retransmit timer on and
+    /// ≥ [`RETRANS_MIN`] retries, per snapshot and remote address.
     pub retrans: HashMap<(SnapKey, String), u64>,
     /// ESTABLISHED sockets with Recv-Q (`false`) or Send-Q (`true`) ≥
     /// [`QUEUE_FULL`], per snapshot, queue and owner (the process, or the
@@ -97,7 +97,12 @@ impl Signals {
                 *self.owned.entry(snap).or_default() += 1;
             }
             let remote_addr = remote.get(i).unwrap_or("");
-            if timer.get(i) == Some("on") && retrans.get(i).is_some_and(|r| r >= RETRANS_MIN) {
+            // Data-phase sockets only: handshake retries are SYN_SENT_HIGH's
+            // and SYN_RECV_HIGH's signal, FIN retries CLOSING_STATES_STUCK's.
+            if matches!(st, "ESTABLISHED" | "CLOSE_WAIT")
+                && timer.get(i) == Some("on")
+                && retrans.get(i).is_some_and(|r| r >= RETRANS_MIN)
+            {
                 bump(&mut self.retrans, (snap, remote_addr.to_string()), &mut untracked);
             }
             match st {

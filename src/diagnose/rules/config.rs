@@ -40,17 +40,18 @@ pub fn run(d: &Data<'_>, out: &mut Vec<Finding>) -> anyhow::Result<()> {
     // the kernel version of the host's own capture.
     for (host, facts) in &d.hosts {
         let kernel = facts.knobs.kernel();
+        let orphans = facts.knobs.u64(&["net.ipv4.tcp_max_orphans"]);
         for (idx, map) in &d.run.sysctls {
             let s = &d.run.sources[*idx];
             if s.host != *host {
                 continue;
             }
             let k = Knobs::new(Some(map), None, Some(s.path.as_str()));
-            out.extend(myths(host, &k, tw.get(host).copied(), kernel));
+            out.extend(myths(host, &k, tw.get(host).copied(), kernel, orphans));
         }
         if let Some(extra) = d.extra_sysctl {
             let k = Knobs::new(Some(extra), None, Some("--sysctl"));
-            out.extend(myths(host, &k, tw.get(host).copied(), kernel));
+            out.extend(myths(host, &k, tw.get(host).copied(), kernel, orphans));
         }
     }
     Ok(())
@@ -62,7 +63,13 @@ fn used(k: &str, v: &str) -> SysctlUsed {
 
 /// The findings for one host's values; `tw` is its largest (inbound,
 /// outbound) TIME_WAIT.
-pub fn myths(host: &str, k: &Knobs<'_>, tw: Option<(u64, u64)>, kernel: Option<(u32, u32)>) -> Vec<Finding> {
+pub fn myths(
+    host: &str,
+    k: &Knobs<'_>,
+    tw: Option<(u64, u64)>,
+    kernel: Option<(u32, u32)>,
+    orphans: Option<u64>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut add = |severity, title: String, values: Vec<SysctlUsed>, note: Option<String>| {
         let mut f = Finding::new(host, "CONFIG_MYTHS", severity, title);
@@ -78,6 +85,7 @@ pub fn myths(host: &str, k: &Knobs<'_>, tw: Option<(u64, u64)>, kernel: Option<(
     let val = |key: &str| k.get(&[key]).map(|(kk, v)| (kk.to_string(), v.trim().to_string()));
     let num = |key: &str| k.u64(&[key]);
     let kernel = k.kernel().or(kernel);
+    let orphans = k.u64(&["net.ipv4.tcp_max_orphans"]).or(orphans);
     let full = all.len() >= FULL_CAPTURE;
 
     if let Some((key, v)) = val("net.ipv4.tcp_tw_recycle") {
@@ -168,17 +176,33 @@ pub fn myths(host: &str, k: &Knobs<'_>, tw: Option<(u64, u64)>, kernel: Option<(
             None,
         );
     }
-    if let Some(b) = num("net.ipv4.tcp_max_tw_buckets")
-        && b < 32768
-    {
-        add(
-            Severity::Warn,
-            format!(
-                "tcp_max_tw_buckets = {b} looks lowered: past it TIME_WAIT sockets are destroyed early, and the kernel docs say it must not be lowered"
-            ),
-            vec![used("net.ipv4.tcp_max_tw_buckets", &b.to_string())],
-            Some("the default is half the established hash size, sized from RAM at boot".into()),
-        );
+    // tcp_max_tw_buckets and tcp_max_orphans both default to half the
+    // established hash (sized from RAM at boot), so the host's own
+    // tcp_max_orphans tells whether tw_buckets was lowered.
+    if let Some(b) = num("net.ipv4.tcp_max_tw_buckets") {
+        let lowered = match orphans {
+            Some(o) if b < o => {
+                Some((Severity::Warn, format!("tcp_max_orphans = {o} on this host has the same default")))
+            }
+            Some(_) => None,
+            None if b < 16384 => Some((
+                Severity::Info,
+                "tcp_max_orphans, which has the same default, was not captured to compare".to_string(),
+            )),
+            None => None,
+        };
+        if let Some((sev, note)) = lowered {
+            add(
+                sev,
+                format!(
+                    "tcp_max_tw_buckets = {b} looks lowered below its default: past it TIME_WAIT sockets are destroyed early, and the kernel docs say it must not be lowered"
+                ),
+                vec![used("net.ipv4.tcp_max_tw_buckets", &b.to_string())],
+                Some(format!(
+                    "the default is half the established hash size, sized from RAM at boot; {note}"
+                )),
+            );
+        }
     }
     for (wrong, right) in MISSPELLED {
         if let Some((key, v)) = val(wrong) {
@@ -216,20 +240,29 @@ mod tests {
             ("net.ipv4.tcp_orphans_retries", "1"),
             ("kernel.osrelease", "6.1.0-13-amd64"),
         ]);
-        let f = myths("h", &Knobs::new(Some(&m), None, None), Some((5000, 10)), None);
+        let f = myths("h", &Knobs::new(Some(&m), None, None), Some((5000, 10)), None, None);
         let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(f.len(), 8, "{titles:#?}");
         assert!(titles[0].contains("removed in 4.12") && f[0].severity == Severity::Info);
         assert!(titles.iter().any(|t| t.contains("does not shorten TIME_WAIT (fixed at 60 s)")));
         assert!(titles.iter().any(|t| t.contains("no effect") && t.contains("inbound")));
         assert!(titles.iter().any(|t| t.contains("tcp_orphan_retries")));
+        // The default of tcp_max_tw_buckets is tcp_max_orphans's: equal is
+        // not lowered (small VMs have 8192), below it is.
+        let small = knobs(&[("net.ipv4.tcp_max_tw_buckets", "8192"), ("net.ipv4.tcp_max_orphans", "8192")]);
+        assert!(myths("h", &Knobs::new(Some(&small), None, None), None, None, None).is_empty());
+        let low = knobs(&[("net.ipv4.tcp_max_tw_buckets", "5000"), ("net.ipv4.tcp_max_orphans", "65536")]);
+        assert_eq!(
+            myths("h", &Knobs::new(Some(&low), None, None), None, None, None)[0].severity,
+            Severity::Warn
+        );
         // On an old kernel, recycle is live and dangerous.
         let mut old = m.clone();
         old.insert("kernel.osrelease".into(), "4.4.0-210-generic".into());
         for i in 0..FULL_CAPTURE {
             old.insert(format!("net.x.k{i}"), "0".into());
         }
-        let f = myths("h", &Knobs::new(Some(&old), None, None), None, None);
+        let f = myths("h", &Knobs::new(Some(&old), None, None), None, None, None);
         assert_eq!(f[0].severity, Severity::Crit);
     }
 
@@ -243,6 +276,6 @@ mod tests {
             ("net.core.somaxconn", "4096"),
             ("net.ipv4.tcp_max_tw_buckets", "262144"),
         ]);
-        assert!(myths("h", &Knobs::new(Some(&m), None, None), Some((10, 5000)), None).is_empty());
+        assert!(myths("h", &Knobs::new(Some(&m), None, None), Some((10, 5000)), None, None).is_empty());
     }
 }
