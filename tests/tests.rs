@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod corpus;
+mod diagnose;
 mod export;
 mod regression;
 mod report;

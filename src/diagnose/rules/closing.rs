@@ -403,7 +403,10 @@ fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
         None => 0,
     };
     let worst: HashMap<String, usize> =
-        worst_by(&snaps, |r| d.host(r.u32("source_id")).to_string(), |r| metric(r) as f64)
+        // On a tie the kernel's own count wins over the estimate.
+        worst_by(&snaps, |r| d.host(r.u32("source_id")).to_string(), |r| {
+            metric(r) as f64 + if r.opt_u64("ss_orphaned").is_some() { 0.5 } else { 0.0 }
+        })
             .into_iter()
             .map(|(h, i, _)| (h, i))
             .collect();
