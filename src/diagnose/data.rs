@@ -23,6 +23,16 @@ pub struct Event {
     pub line: LogLine,
 }
 
+/// When and where a snapshot is.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapMeta {
+    /// µs since the epoch (UTC), when the capture has times.
+    pub time: Option<i64>,
+    /// The capture's clock offset, seconds east of UTC.
+    pub offset: i32,
+    pub first_line: u64,
+}
+
 /// One host's companions.
 #[derive(Debug, Default)]
 pub struct HostFacts<'a> {
@@ -55,10 +65,10 @@ impl HostFacts<'_> {
 pub struct Data<'a> {
     pub run: &'a Ingested,
     pub sources: BTreeMap<u32, &'a SourceReport>,
-    /// Every snapshot (the `snapshots` table), in source and index order.
-    pub snaps: DataFrame,
-    /// (source, kind, index) → row of `snaps`.
-    rows: HashMap<(u32, Kind, u32), usize>,
+    /// Per (source, tool), by snapshot index: when and where each
+    /// snapshot is (24 bytes a snapshot; the rest of `snapshots` is read
+    /// a batch at a time).
+    snaps: HashMap<(u32, Kind), Vec<Option<SnapMeta>>>,
     pub hosts: BTreeMap<&'a str, HostFacts<'a>>,
     pub signals: Signals,
     /// `--sysctl FILE`, for every host.
@@ -74,18 +84,22 @@ impl<'a> Data<'a> {
         extra_sysctl: Option<&'a BTreeMap<String, String>>,
     ) -> anyhow::Result<Data<'a>> {
         let sources = crate::render::json::source_index(run);
-        let snaps = run.store.table(&snapshots::SCHEMA, None)?;
-        let mut rows = HashMap::with_capacity(snaps.height());
-        {
-            let (ids, kinds, idx) = (
-                snaps.column("source_id")?.u32()?,
-                snaps.column("kind")?.str()?,
-                snaps.column("index")?.u32()?,
-            );
-            for i in 0..snaps.height() {
-                if let (Some(s), Some(k), Some(x)) = (ids.get(i), kinds.get(i), idx.get(i)) {
-                    rows.insert((s, kind_of(k), x), i);
+        let mut snaps: HashMap<(u32, Kind), Vec<Option<SnapMeta>>> = HashMap::new();
+        for b in run.store.batches() {
+            let df = b.columns(
+                &snapshots::SCHEMA,
+                Some(&["source_id", "kind", "index", "time", "utc_offset", "first_line"]),
+            )?;
+            for r in rows(&df) {
+                let (source, kind, index) = r.key();
+                let time = df.column("time")?.datetime()?.phys.get(r.i);
+                let offset = df.column("utc_offset")?.i32()?.get(r.i).unwrap_or(0);
+                let v = snaps.entry((source, kind)).or_default();
+                let at = index as usize;
+                if v.len() <= at {
+                    v.resize(at + 1, None);
                 }
+                v[at] = Some(SnapMeta { time, offset, first_line: r.u64("first_line") });
             }
         }
         let mut hosts: BTreeMap<&str, HostFacts> = BTreeMap::new();
@@ -134,7 +148,7 @@ impl<'a> Data<'a> {
                 f.counters_source.get_or_insert_with(|| s.path.clone());
             }
         }
-        Ok(Data { run, sources, snaps, rows, hosts, signals, extra_sysctl })
+        Ok(Data { run, sources, snaps, hosts, signals, extra_sysctl })
     }
 
     pub fn store(&self) -> &Store {
@@ -150,30 +164,39 @@ impl<'a> Data<'a> {
         self.hosts.get(host)
     }
 
+    fn meta(&self, source: u32, kind: Kind, index: u32) -> Option<SnapMeta> {
+        *self.snaps.get(&(source, kind))?.get(index as usize)?
+    }
+
     /// Where a snapshot is: its source, time and first line.
     pub fn at(&self, source: u32, kind: Kind, index: u32) -> At {
-        let row = self.rows.get(&(source, kind, index)).copied();
-        let time = row.and_then(|r| self.time_of(r)).map(|t| t.to_rfc3339());
-        let line = row.and_then(|r| self.snaps.column("first_line").ok()?.u64().ok()?.get(r)).unwrap_or(0);
         At {
             source: self.sources.get(&source).map_or_else(String::new, |s| s.path.clone()),
             kind: kind.name(),
             snapshot: index,
-            time,
-            line,
+            time: self.time(source, kind, index).map(|t| t.to_rfc3339()),
+            line: self.meta(source, kind, index).map_or(0, |m| m.first_line),
         }
     }
 
     /// The time of a snapshot, in the capture's own offset.
     pub fn time(&self, source: u32, kind: Kind, index: u32) -> Option<DateTime<FixedOffset>> {
-        self.rows.get(&(source, kind, index)).and_then(|r| self.time_of(*r))
+        let m = self.meta(source, kind, index)?;
+        let utc = DateTime::<Utc>::from_timestamp_micros(m.time?)?;
+        Some(utc.with_timezone(&FixedOffset::east_opt(m.offset)?))
     }
 
-    fn time_of(&self, row: usize) -> Option<DateTime<FixedOffset>> {
-        let us = self.snaps.column("time").ok()?.datetime().ok()?.phys.get(row)?;
-        let off = self.snaps.column("utc_offset").ok()?.i32().ok()?.get(row).unwrap_or(0);
-        let utc = DateTime::<Utc>::from_timestamp_micros(us)?;
-        Some(utc.with_timezone(&FixedOffset::east_opt(off)?))
+    /// (snapshots, timestamped snapshots) of a source's tool.
+    pub fn counts(&self, source: u32, kind: Kind) -> (usize, usize) {
+        self.snaps.get(&(source, kind)).map_or((0, 0), |v| {
+            let present = v.iter().flatten();
+            (present.clone().count(), present.filter(|m| m.time.is_some()).count())
+        })
+    }
+
+    /// Every (source, tool) with its (snapshots, timestamped snapshots).
+    pub fn captures(&self) -> impl Iterator<Item = ((u32, Kind), (usize, usize))> + '_ {
+        self.snaps.keys().map(|k| (*k, self.counts(k.0, k.1)))
     }
 
     /// Rows of a per-snapshot ranking table that pass `filter`, over every
@@ -202,9 +225,84 @@ impl<'a> Data<'a> {
         ))
     }
 
-    /// Snapshots (rows of `snaps`) that pass `filter`.
+    /// Calls `f` with every row of a per-snapshot table that passes
+    /// `filter`, a batch at a time, keeping nothing: for lookups where only
+    /// some rows are wanted (`f` decides).
+    pub fn for_rows(
+        &self,
+        table: &crate::table::Schema,
+        filter: Expr,
+        mut f: impl FnMut(RowOf<'_>),
+    ) -> PolarsResult<()> {
+        for b in self.store().batches() {
+            let df = b.frame(table)?.lazy().filter(filter.clone()).collect()?;
+            for r in rows(&df) {
+                f(r);
+            }
+        }
+        Ok(())
+    }
+
+    /// The `snapshots` columns the rules read.
+    fn snapshot_columns() -> Vec<Expr> {
+        let mut c: Vec<Expr> = [
+            "source_id",
+            "kind",
+            "index",
+            "total",
+            "from_counters",
+            "ss_orphaned",
+            "ss_timewait",
+            "ct_unreplied",
+        ]
+        .into_iter()
+        .map(col)
+        .collect();
+        c.extend(crate::table::STATE_ORDER.iter().map(|s| col(s.name())));
+        c
+    }
+
+    /// Snapshots that pass `filter` (the rules' columns only).
     pub fn snapshots_where(&self, filter: Expr) -> PolarsResult<DataFrame> {
-        self.snaps.clone().lazy().filter(filter).collect()
+        let mut out: Option<DataFrame> = None;
+        for b in self.store().batches() {
+            let df = b
+                .frame(&snapshots::SCHEMA)?
+                .lazy()
+                .filter(filter.clone())
+                .select(Self::snapshot_columns())
+                .collect()?;
+            match &mut out {
+                None => out = Some(df),
+                Some(o) => {
+                    o.vstack_mut(&df)?;
+                }
+            }
+        }
+        match out {
+            Some(mut o) => {
+                o.rechunk_mut();
+                Ok(o)
+            }
+            None => snapshots::SCHEMA.empty().lazy().select(Self::snapshot_columns()).collect(),
+        }
+    }
+
+    /// Calls `f` with every snapshot that passes `filter`, a batch at a
+    /// time, keeping nothing.
+    pub fn for_snapshots(&self, filter: Expr, mut f: impl FnMut(RowOf<'_>)) -> PolarsResult<()> {
+        for b in self.store().batches() {
+            let df = b
+                .frame(&snapshots::SCHEMA)?
+                .lazy()
+                .filter(filter.clone())
+                .select(Self::snapshot_columns())
+                .collect()?;
+            for r in rows(&df) {
+                f(r);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,8 @@ use std::sync::Mutex;
 
 use polars::prelude::*;
 
-use crate::model::Kind;
+use crate::model::{Kind, TcpState, TimerKind};
+use crate::parse::record::SocketRecord;
 use crate::table::{RowSink, Schema};
 
 /// Bytes of Recv-Q or Send-Q that count as a full queue (tcp-facts R15).
@@ -35,15 +36,32 @@ pub struct Signals {
     /// CLOSE_WAIT sockets with no owning process, per snapshot and local
     /// port.
     pub unowned_close_wait: HashMap<(SnapKey, u16), u64>,
-    /// Rows with an owning process, per snapshot (0: the capture shows no
-    /// owners, so "unowned" means nothing).
-    pub owned: HashMap<SnapKey, u64>,
-    /// FIN_WAIT2 4-tuples: (source, tool, "local:port remote:port") →
-    /// (first index, last index, snapshots seen).
-    pub fin_wait2: HashMap<(u32, Kind, String), (u32, u32, u32)>,
+    /// FIN_WAIT2 4-tuples: (source, tool, hash of the 4-tuple) → where
+    /// they were seen. Hashed (64 bits: a collision among a few hundred
+    /// thousand tuples is vanishingly unlikely) so a long loop's tuples
+    /// cost 40 bytes each, not a string.
+    pub fin_wait2: HashMap<(u32, Kind, u64), Fw2>,
+    /// Remote addresses of the FIN_WAIT2 tuples, by [`Fw2::remote`].
+    pub remotes: Vec<String>,
+    remote_ids: HashMap<String, u32>,
     /// Keys not kept past [`MAX_KEYS`].
     pub untracked: u64,
 }
+
+/// Where one FIN_WAIT2 4-tuple was seen.
+#[derive(Debug, Clone, Copy)]
+pub struct Fw2 {
+    pub first: u32,
+    pub last: u32,
+    /// Snapshots it was seen in.
+    pub seen: u32,
+    /// Index into [`Signals::remotes`].
+    pub remote: u32,
+}
+
+/// Unowned CLOSE_WAIT below this in a finished snapshot is dropped as the
+/// rows stream (the rule needs 10: tcp-facts R5).
+const UNOWNED_KEEP: u64 = 10;
 
 /// The sink handed to ingestion.
 #[derive(Debug, Default)]
@@ -93,9 +111,6 @@ impl Signals {
             };
             let snap = (source, kind, ix);
             let owner = process.get(i);
-            if owner.is_some() {
-                *self.owned.entry(snap).or_default() += 1;
-            }
             let remote_addr = remote.get(i).unwrap_or("");
             // Data-phase sockets only: handshake retries are SYN_SENT_HIGH's
             // and SYN_RECV_HIGH's signal, FIN retries CLOSING_STATES_STUCK's.
@@ -120,21 +135,26 @@ impl Signals {
                     }
                 }
                 "FIN_WAIT2" => {
-                    let t = format!(
-                        "{}:{} {}:{}",
-                        local.get(i).unwrap_or(""),
-                        lport.get(i).unwrap_or(0),
-                        remote_addr,
-                        rport.get(i).unwrap_or(0)
-                    );
-                    let key = (source, kind, t);
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (local.get(i), lport.get(i), remote_addr, rport.get(i)).hash(&mut h);
+                    let key = (source, kind, h.finish());
                     if let Some(e) = self.fin_wait2.get_mut(&key) {
-                        if ix != e.1 {
-                            e.1 = ix;
-                            e.2 += 1;
+                        if ix != e.last {
+                            e.last = ix;
+                            e.seen += 1;
                         }
                     } else if self.fin_wait2.len() < MAX_KEYS {
-                        self.fin_wait2.insert(key, (ix, ix, 1));
+                        let remote = match self.remote_ids.get(remote_addr) {
+                            Some(id) => *id,
+                            None => {
+                                let id = self.remotes.len() as u32;
+                                self.remotes.push(remote_addr.to_string());
+                                self.remote_ids.insert(remote_addr.to_string(), id);
+                                id
+                            }
+                        };
+                        self.fin_wait2.insert(key, Fw2 { first: ix, last: ix, seen: 1, remote });
                     } else {
                         untracked += 1;
                     }
@@ -143,11 +163,41 @@ impl Signals {
             }
         }
         self.untracked += untracked;
+        // Snapshots before this frame's first are complete: their unowned
+        // CLOSE_WAIT below the rule's minimum can go.
+        if let Some(first) = index.get(0) {
+            self.unowned_close_wait
+                .retain(|((s, _, ix), _), n| *s != source || *ix >= first || *n >= UNOWNED_KEEP);
+        }
         Ok(())
     }
 }
 
+/// The socket rows the signals look at; the others are never built.
+fn wanted(r: &SocketRecord<'_>) -> bool {
+    let retransmitting =
+        || r.timer.is_some_and(|t| t.kind == TimerKind::On && u32::from(t.retrans) >= RETRANS_MIN);
+    match r.state {
+        TcpState::FinWait2 => true,
+        TcpState::CloseWait => r.process().is_none() || retransmitting(),
+        TcpState::Established => {
+            r.recv_q.is_some_and(|q| q >= QUEUE_FULL)
+                || r.send_q.is_some_and(|q| q >= QUEUE_FULL)
+                || retransmitting()
+        }
+        _ => false,
+    }
+}
+
 impl RowSink for SignalSink {
+    fn sockets(&self) -> Option<fn(&SocketRecord<'_>) -> bool> {
+        Some(wanted)
+    }
+
+    fn conntrack_entries(&self) -> bool {
+        false
+    }
+
     fn write(&self, table: &'static Schema, source: u32, _path: &str, df: DataFrame) {
         if !std::ptr::eq(table, &crate::table::sockets::SCHEMA) {
             return;

@@ -176,8 +176,12 @@ pub struct WorkerCfg {
     pub source: u32,
     /// How naive times and zone abbreviations are read.
     pub tz: Option<crate::parse::timestamp::TzPolicy>,
-    /// Also write every socket and conntrack row (`export`).
+    /// Also write socket and conntrack rows (`export`, `diagnose`).
     pub rows: bool,
+    /// Only the socket rows that pass (see `RowSink::sockets`).
+    pub socket_rows: Option<fn(&crate::parse::record::SocketRecord<'_>) -> bool>,
+    /// Conntrack entries too.
+    pub conntrack_rows: bool,
 }
 
 struct Cur {
@@ -350,7 +354,9 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 kinds_seen[r.kind as usize] += 1;
                 cur.has_rows = true;
                 cur.acc.kind_mut(r.kind).add_socket(&r, &cfg.fold, &mut |s| interner.intern(s));
-                if let Some(t) = &mut rows {
+                if let Some(t) = &mut rows
+                    && cfg.socket_rows.is_none_or(|keep| keep(&r))
+                {
                     crate::table::sockets::fill(&mut t.sockets, cfg.source, closer.segments.len() as u32, &r);
                 }
             }
@@ -368,7 +374,9 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 cur.ct_rows += 1;
                 cur.acc.kind_mut(Kind::Conntrack).add_conntrack(&r, &cfg.fold, &mut |s| interner.intern(s));
                 cur.ct_boundary = cur.ct_expected.is_some_and(|n| cur.ct_rows >= n);
-                if let Some(t) = &mut rows {
+                if let Some(t) = &mut rows
+                    && cfg.conntrack_rows
+                {
                     let seg = closer.segments.len() as u32;
                     crate::table::conntrack_entries::fill(&mut t.conntrack_entries, cfg.source, seg, &r);
                 }

@@ -525,6 +525,8 @@ fn ingest_table(
                     source: id,
                     tz: cfg.tz.clone(),
                     rows: cfg.rows.is_some(),
+                    socket_rows: cfg.rows.as_ref().and_then(|r| r.sockets()),
+                    conntrack_rows: cfg.rows.as_ref().is_none_or(|r| r.conntrack_entries()),
                 };
                 let out = chunk::process(&c, &wcfg);
                 if let Ok(mut m) = merger.lock() {

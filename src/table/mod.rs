@@ -331,6 +331,18 @@ pub trait RowSink: Send + Sync + std::fmt::Debug {
     /// source `source` (read from `path`), its `index` column already the
     /// snapshot index.
     fn write(&self, table: &'static Schema, source: u32, path: &str, df: polars::prelude::DataFrame);
+
+    /// Which socket rows the sink wants (`None`: every one). Rows it does
+    /// not want are never built, which keeps a sink that looks for a few
+    /// kinds of rows as cheap as the fold.
+    fn sockets(&self) -> Option<fn(&crate::parse::record::SocketRecord<'_>) -> bool> {
+        None
+    }
+
+    /// Whether the sink wants conntrack entries at all.
+    fn conntrack_entries(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

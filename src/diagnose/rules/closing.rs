@@ -16,7 +16,8 @@ use crate::table;
 
 /// A listener's (Recv-Q, Send-Q, process).
 type Listening = (u64, u64, String);
-/// A FIN_WAIT2 4-tuple: (text, first index, last index, seconds between).
+/// A FIN_WAIT2 4-tuple: (its remote address, first index, last index,
+/// seconds between).
 type Stuck<'a> = (&'a str, u32, u32, i64);
 
 /// R4: CLOSE_WAIT of one process (or port) below which nothing is said.
@@ -42,13 +43,7 @@ pub fn run(d: &Data<'_>, out: &mut Vec<Finding>) -> anyhow::Result<()> {
 
 /// Sources whose snapshots are timestamped, with how many snapshots.
 fn timed(d: &Data<'_>) -> HashMap<(u32, Kind), usize> {
-    let mut m = HashMap::new();
-    for r in rows(&d.snaps) {
-        if r.df.column("time").ok().and_then(|c| c.datetime().ok()?.phys.get(r.i)).is_some() {
-            *m.entry((r.u32("source_id"), r.kind())).or_default() += 1;
-        }
-    }
-    m
+    d.captures().map(|(k, (_, timed))| (k, timed)).collect()
 }
 
 /// A count that never falls and ends higher than it started, over at least
@@ -67,8 +62,10 @@ fn close_wait_leak(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     let ports =
         d.scan(&table::local_services::SCHEMA, col("CLOSE_WAIT").gt_eq(lit(R4_FLOOR)).and(sockets()))?;
     // Sources with owners: their leaks are named by process.
-    let owned: std::collections::HashSet<(u32, Kind)> =
-        d.signals.owned.iter().filter(|(_, v)| **v > 0).map(|(k, _)| (k.0, k.1)).collect();
+    let mut owned: std::collections::HashSet<(u32, Kind)> = Default::default();
+    d.for_rows(&table::processes::SCHEMA, col("count").gt(lit(0u64)), |r| {
+        owned.insert((r.u32("source_id"), r.kind()));
+    })?;
     for (df, by_process) in [(&procs, true), (&ports, false)] {
         let key = |r: &RowOf<'_>| {
             let who = if by_process {
@@ -216,11 +213,14 @@ fn close_wait_unaccepted(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     // The worst snapshot per (source, port).
     // (source, tool, port) → (worst snapshot, its count, snapshots).
     let mut worst: BTreeMap<(u32, Kind, u16), (SnapKey, u64, usize)> = BTreeMap::new();
+    // Snapshots whose capture shows owners: "no owner" means something
+    // there only (the processes table has their rows).
+    let mut owned: std::collections::HashSet<SnapKey> = Default::default();
+    d.for_rows(&table::processes::SCHEMA, col("count").gt(lit(0u64)), |r| {
+        owned.insert(r.key());
+    })?;
     for ((snap, port), c) in &d.signals.unowned_close_wait {
-        if *c < R5_MIN
-            || d.signals.owned.get(snap).copied().unwrap_or(0) == 0
-            || !queue.contains_key(&(*snap, *port))
-        {
+        if *c < R5_MIN || !owned.contains(snap) || !queue.contains_key(&(*snap, *port)) {
             continue;
         }
         let e = worst.entry((snap.0, snap.1, *port)).or_insert((*snap, 0, 0));
@@ -296,17 +296,18 @@ fn fin_wait2(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     let timed = timed(d);
     // (source, tool) → (4-tuple, first, last, seconds between).
     let mut per_source: BTreeMap<(u32, Kind), Vec<Stuck<'_>>> = BTreeMap::new();
-    for ((source, kind, tuple), (first, last, seen)) in &d.signals.fin_wait2 {
-        if *seen < 2 || timed.get(&(*source, *kind)).copied().unwrap_or(0) < 3 {
+    for ((source, kind, _), t) in &d.signals.fin_wait2 {
+        if t.seen < 2 || timed.get(&(*source, *kind)).copied().unwrap_or(0) < 3 {
             continue;
         }
-        let (Some(a), Some(b)) = (d.time(*source, *kind, *first), d.time(*source, *kind, *last)) else {
+        let (Some(a), Some(b)) = (d.time(*source, *kind, t.first), d.time(*source, *kind, t.last)) else {
             continue;
         };
+        let remote = d.signals.remotes.get(t.remote as usize).map_or("", String::as_str);
         per_source.entry((*source, *kind)).or_default().push((
-            tuple.as_str(),
-            *first,
-            *last,
+            remote,
+            t.first,
+            t.last,
             (b - a).num_seconds(),
         ));
     }
@@ -324,9 +325,7 @@ fn fin_wait2(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             (stuck.iter().map(|t| t.1).min().unwrap_or(0), stuck.iter().map(|t| t.2).max().unwrap_or(0));
         let mut by_peer: BTreeMap<String, u64> = BTreeMap::new();
         for t in &stuck {
-            let remote = t.0.rsplit_once(' ').map_or(t.0, |x| x.1);
-            let addr = remote.rsplit_once(':').map_or(remote, |x| x.0);
-            *by_peer.entry(addr.to_string()).or_default() += 1;
+            *by_peer.entry(t.0.to_string()).or_default() += 1;
         }
         let mut top: Vec<TopRow> = by_peer
             .into_iter()
@@ -394,30 +393,31 @@ fn closing_states(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
 /// R11: orphans (closed sockets still in FIN_WAIT1/2, LAST_ACK, CLOSING)
 /// against tcp_max_orphans; the kernel's message confirms.
 fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
-    let snaps = d.snapshots_where(sockets())?;
-    let metric = |r: &RowOf<'_>| match r.opt_u64("ss_orphaned") {
-        Some(v) => v,
-        None if !r.bool("from_counters") => {
-            r.u64("FIN_WAIT1") + r.u64("FIN_WAIT2") + r.u64("LAST_ACK") + r.u64("CLOSING")
-        }
-        None => 0,
-    };
-    let worst: HashMap<String, usize> =
+    // Per host, the snapshot with the most orphans: (count, kernel's own
+    // count or estimate, snapshot), streamed over the snapshots.
+    let mut worst: HashMap<&str, (u64, bool, SnapKey)> = HashMap::new();
+    d.for_snapshots(sockets(), |r| {
+        let (v, counted) = match r.opt_u64("ss_orphaned") {
+            Some(v) => (v, true),
+            None if !r.bool("from_counters") => {
+                (r.u64("FIN_WAIT1") + r.u64("FIN_WAIT2") + r.u64("LAST_ACK") + r.u64("CLOSING"), false)
+            }
+            None => return,
+        };
+        let h = d.host(r.u32("source_id"));
         // On a tie the kernel's own count wins over the estimate.
-        worst_by(&snaps, |r| d.host(r.u32("source_id")).to_string(), |r| {
-            metric(r) as f64 + if r.opt_u64("ss_orphaned").is_some() { 0.5 } else { 0.0 }
-        })
-            .into_iter()
-            .map(|(h, i, _)| (h, i))
-            .collect();
+        if worst.get(h).is_none_or(|w| (v, counted) > (w.0, w.1)) {
+            worst.insert(h, (v, counted, r.key()));
+        }
+    })?;
     let mut found = Vec::new();
     for (host, facts) in &d.hosts {
         let logs = facts.events_where(|e| matches!(e, KernelEvent::TooManyOrphans));
         let abort = facts.counter("TcpExt.TCPAbortOnMemory").filter(|v| *v > 0);
         let limit = facts.knobs.used(facts::MAX_ORPHANS, None);
-        let at = worst.get(*host).map(|i| RowOf { df: &snaps, i: *i });
-        let count = at.as_ref().map(&metric);
-        let counted = at.as_ref().is_some_and(|r| r.opt_u64("ss_orphaned").is_some());
+        let at = worst.get(*host).copied();
+        let count = at.map(|w| w.0);
+        let counted = at.is_some_and(|w| w.1);
         let ratio = match (count, &limit) {
             (Some(c), Some((l, _))) if *l > 0 => Some(c as f64 / *l as f64),
             _ => None,
@@ -441,17 +441,14 @@ fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             _ => "the kernel reported too many orphaned sockets".into(),
         };
         let mut f = Finding::new(host, "ORPHANS", severity, title);
-        if let Some(r) = &at {
-            single(&mut f.evidence, d, r.key());
-            f.evidence.numbers.push((
-                if counted {
-                    "orphans (kernel count)"
-                } else {
-                    "FIN_WAIT1 + FIN_WAIT2 + LAST_ACK + CLOSING (an upper bound)"
-                }
-                .into(),
-                n(metric(r)),
-            ));
+        if let Some((v, counted, snap)) = at {
+            single(&mut f.evidence, d, snap);
+            let what = if counted {
+                "orphans (kernel count)"
+            } else {
+                "FIN_WAIT1 + FIN_WAIT2 + LAST_ACK + CLOSING (an upper bound)"
+            };
+            f.evidence.numbers.push((what.into(), n(v)));
         }
         match limit {
             Some((_, u)) => f.evidence.sysctls.push(u),

@@ -3,8 +3,11 @@
 use polars::prelude::*;
 
 use super::{cap_per_host, single, socket_rows, top_at, worst_by};
-use crate::diagnose::data::{Data, rows};
+use std::collections::HashMap;
+
+use crate::diagnose::data::Data;
 use crate::diagnose::facts::{self, TIME_WAIT_SECS};
+use crate::diagnose::signals::SnapKey;
 use crate::diagnose::{Confidence, Finding, LogLine, Severity, n, pct};
 use crate::parse::kernlog::KernelEvent;
 use crate::table;
@@ -142,28 +145,26 @@ fn time_wait_churn(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
 /// R3: timewait sockets against `tcp_max_tw_buckets`; a log line or the
 /// TCPTimeWaitOverflow counter confirms the limit was hit.
 fn tw_buckets(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
+    // The most timewait sockets of each host: sockstat/`ss -s` tw where
+    // captured (it holds orphaned FIN_WAIT2 too), else TIME_WAIT rows.
+    let mut most: HashMap<&str, (u64, SnapKey, &str)> = HashMap::new();
+    d.for_snapshots(super::sockets(), |r| {
+        let (v, what) = match r.opt_u64("ss_timewait") {
+            Some(v) => (v, "kernel timewait count (ss -s / sockstat tw)"),
+            None if !r.bool("from_counters") => (r.u64("TIME_WAIT"), "TIME_WAIT rows"),
+            None => return,
+        };
+        let h = d.host(r.u32("source_id"));
+        if most.get(h).is_none_or(|b| v > b.0) {
+            most.insert(h, (v, r.key(), what));
+        }
+    })?;
     let mut found = Vec::new();
     for (host, facts) in &d.hosts {
         let limit = facts.knobs.used(facts::TW_BUCKETS, None);
         let logs = facts.events_where(|e| matches!(e, KernelEvent::TimeWaitOverflow));
         let counter = facts.counter("TcpExt.TCPTimeWaitOverflow").filter(|v| *v > 0);
-        // The most timewait sockets of the host: sockstat/`ss -s` tw where
-        // captured (it holds orphaned FIN_WAIT2 too), else TIME_WAIT rows.
-        let snaps = d.snapshots_where(super::sockets())?;
-        let mut best: Option<(u64, (u32, crate::model::Kind, u32), &str)> = None;
-        for r in rows(&snaps) {
-            if d.host(r.u32("source_id")) != *host {
-                continue;
-            }
-            let (v, what) = match r.opt_u64("ss_timewait") {
-                Some(v) => (v, "kernel timewait count (ss -s / sockstat tw)"),
-                None if !r.bool("from_counters") => (r.u64("TIME_WAIT"), "TIME_WAIT rows"),
-                None => continue,
-            };
-            if best.is_none_or(|b| v > b.0) {
-                best = Some((v, r.key(), what));
-            }
-        }
+        let best = most.get(host).copied();
         let ratio = match (&limit, best) {
             (Some((l, _)), Some((v, _, _))) if *l > 0 => Some(v as f64 / *l as f64),
             _ => None,

@@ -171,13 +171,22 @@ fn accept_queue(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
 fn syn_recv(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     let cand =
         d.scan(&table::local_services::SCHEMA, col("SYN_RECV").gt_eq(lit(R8_FLOOR / 2)).and(sockets()))?;
-    let listeners =
-        d.scan(&table::listeners::SCHEMA, col("send_q").gt(lit(0u64)).or(col("recv_q").gt(lit(0u64))))?;
+    // The backlog and queue of the candidates' listeners only (every ss
+    // LISTEN row has a backlog: all of them would be every listener of
+    // every snapshot).
+    let wanted: std::collections::HashSet<(SnapKey, u16)> =
+        rows(&cand).map(|r| (r.key(), r.u16("local_port"))).collect();
     let mut backlog: HashMap<(SnapKey, u16), (u64, u64)> = HashMap::new();
-    for r in rows(&listeners) {
-        let e = backlog.entry((r.key(), r.u16("local_port"))).or_default();
-        e.0 = e.0.max(r.u64("send_q"));
-        e.1 = e.1.max(r.u64("recv_q"));
+    if !wanted.is_empty() {
+        let any = col("send_q").gt(lit(0u64)).or(col("recv_q").gt(lit(0u64)));
+        d.for_rows(&table::listeners::SCHEMA, any, |r| {
+            let k = (r.key(), r.u16("local_port"));
+            if wanted.contains(&k) {
+                let e = backlog.entry(k).or_default();
+                e.0 = e.0.max(r.u64("send_q"));
+                e.1 = e.1.max(r.u64("recv_q"));
+            }
+        })?;
     }
     let mut found = Vec::new();
     for ((source, _, port), i, snapshots) in
@@ -261,14 +270,6 @@ fn syn_sent(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     for r in rows(&cand) {
         *present.entry(key(&r)).or_default() += 1;
     }
-    let mut totals: HashMap<(u32, Kind), (u64, u64)> = HashMap::new();
-    for r in rows(&d.snaps) {
-        let e = totals.entry((r.u32("source_id"), r.kind())).or_default();
-        e.0 += 1;
-        if r.df.column("time").ok().and_then(|c| c.datetime().ok()?.phys.get(r.i)).is_some() {
-            e.1 += 1;
-        }
-    }
     let mut found = Vec::new();
     for ((source, kind, addr, port), i, _) in worst_by(&cand, key, |r| r.u64("SYN_SENT") as f64) {
         let r = RowOf { df: &cand, i };
@@ -277,7 +278,8 @@ fn syn_sent(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
         if share < 0.5 {
             continue;
         }
-        let (snaps, timed) = totals.get(&(source, kind)).copied().unwrap_or((1, 0));
+        let (snaps, timed) = d.counts(source, kind);
+        let (snaps, timed) = (snaps.max(1) as u64, timed as u64);
         let seen = present.get(&(source, kind, addr.clone(), port)).copied().unwrap_or(1);
         let persistent = timed >= 3 && seen == snaps;
         let severity = if ss >= R9_CRIT || persistent { Severity::Crit } else { Severity::Warn };
