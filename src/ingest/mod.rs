@@ -129,7 +129,8 @@ pub struct SourceReport {
     pub id: u32,
     pub path: String,
     pub host: String,
-    /// `netstat`, `ss`, `conntrack`, `ss-summary`, `sysctl`, or several
+    /// `netstat`, `ss`, `conntrack`, `ss-summary`, `sysctl`, `conntrack-stat`,
+    /// `kernel-log`, `counters`, or several
     /// joined by `+` for mixed captures; `empty` if nothing was recognized.
     pub format: String,
     pub compression: &'static str,

@@ -13,7 +13,7 @@ pub static SCHEMA: Schema = Schema {
         col(
             "format",
             Ty::Str,
-            "netstat, ss, conntrack, ss-summary, sysctl, conntrack-stat; mixed: ss+conntrack; empty",
+            "netstat, ss, conntrack, ss-summary, sysctl, conntrack-stat, kernel-log, counters; mixed: ss+conntrack; empty",
         ),
         col("compression", Ty::Str, "none, gzip or zstd"),
         col("bytes", Ty::U64, "decompressed bytes read"),
