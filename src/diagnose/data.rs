@@ -37,22 +37,40 @@ pub struct SnapMeta {
 #[derive(Debug, Default)]
 pub struct HostFacts<'a> {
     pub knobs: Knobs<'a>,
-    /// Conntrack statistics, summed over CPUs (and over captures).
+    /// Conntrack statistics, summed over CPUs (the largest over captures).
     pub ctstat: BTreeMap<String, u64>,
     /// Where the conntrack statistics came from.
     pub ctstat_source: Option<String>,
     pub events: Vec<Event>,
     /// Protocol counters (`nstat`, `netstat -s`): name → (first, last,
-    /// samples), and the source they came from.
+    /// samples) over every sample of the host's counter files, in input
+    /// order; and the files.
     pub counters: BTreeMap<String, (u64, u64, usize)>,
     pub counters_source: Option<String>,
 }
 
 impl HostFacts<'_> {
-    /// How much a counter grew over the captured samples; with a single
-    /// sample, its value (a count since boot, or since nstat last ran).
+    /// How much a counter grew between the first and the last captured
+    /// sample: what happened during the capture. `None` with one sample.
     pub fn counter(&self, name: &str) -> Option<u64> {
-        self.counters.get(name).map(|&(a, b, n)| if n > 1 { b.saturating_sub(a) } else { b })
+        self.counters.get(name).and_then(|&(a, b, n)| (n > 1).then(|| b.saturating_sub(a)))
+    }
+
+    /// A counter's last value when only one sample was captured: a count
+    /// since boot (or since `nstat` last ran), which says it happened
+    /// once, not when: shown as evidence, never a confirmation.
+    pub fn counter_since_boot(&self, name: &str) -> Option<u64> {
+        self.counters.get(name).and_then(|&(_, b, n)| (n == 1).then_some(b))
+    }
+
+    /// Counter evidence: the growth over the samples, else the single
+    /// sample's value marked "since boot".
+    pub fn counter_evidence(&self, name: &str) -> Option<(String, u64)> {
+        match (self.counter(name), self.counter_since_boot(name)) {
+            (Some(v), _) if v > 0 => Some((format!("{name} (growth over the captured samples)"), v)),
+            (_, Some(v)) if v > 0 => Some((format!("{name} (one sample: since boot)"), v)),
+            _ => None,
+        }
     }
 
     /// Kernel log events matching `f`.
@@ -121,9 +139,11 @@ impl<'a> Data<'a> {
         for (idx, stats) in &run.ctstats {
             let s = &run.sources[*idx];
             let f = hosts.entry(s.host.as_str()).or_default();
+            // Counters since boot: several captures of one host hold the
+            // same counts, later ones larger — the largest, not the sum.
             for (k, v) in stats {
                 let e = f.ctstat.entry(k.clone()).or_default();
-                *e = e.saturating_add(*v);
+                *e = (*e).max(*v);
             }
             f.ctstat_source.get_or_insert_with(|| s.path.clone());
         }
@@ -137,15 +157,23 @@ impl<'a> Data<'a> {
                 });
             }
         }
+        // Every sample of a host, across its counter files in input order
+        // (`nstat-before.txt`, `nstat.txt`): first and last per counter.
         for (idx, samples) in &run.counters {
             let s = &run.sources[*idx];
             let f = hosts.entry(s.host.as_str()).or_default();
-            if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
-                for (k, v) in last {
-                    let a = first.get(k).copied().unwrap_or(*v);
-                    f.counters.insert(k.clone(), (a, *v, samples.len()));
+            for sample in samples {
+                for (k, v) in sample {
+                    let e = f.counters.entry(k.clone()).or_insert((*v, *v, 0));
+                    e.1 = *v;
+                    e.2 += 1;
                 }
-                f.counters_source.get_or_insert_with(|| s.path.clone());
+            }
+            if !samples.is_empty() {
+                match &mut f.counters_source {
+                    Some(p) => p.push_str(&format!(", {}", s.path)),
+                    None => f.counters_source = Some(s.path.clone()),
+                }
             }
         }
         Ok(Data { run, sources, snaps, hosts, signals, extra_sysctl })

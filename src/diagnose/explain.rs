@@ -1097,7 +1097,7 @@ Count sockets per local IP and remote ip:port:
   `ss -Htan | awk '{sub(/:[0-9]+$/, \"\", $4); print $4, $5}' | sort | uniq -c | sort -rn | head`",
         myth: None,
         finding: "Outbound connections to one destination (source IP, destination IP, destination port) are \
-            using a large share of the local ports available to that 4-tuple; every one of them, TIME_WAIT \
+            using a large share of the local ports that destination can use; every one of them, TIME_WAIT \
             included, holds its own port, and connect() fails with EADDRNOTAVAIL when none is left. With the \
             default range a client that closes first sustains only about 470 new connections per second to \
             one destination.",
@@ -1147,9 +1147,11 @@ negligible.",
         aliases: &["R3"],
         summary: "TIME_WAIT near tcp_max_tw_buckets; beyond it they are destroyed.",
         body: "\
-Fires when: TIME_WAIT plus orphaned FIN_WAIT2 (or sockstat `tw`) reaches 90% of
-tcp_max_tw_buckets (warning). A `TCP: time wait bucket table overflow` log line or a
-TcpExt.TCPTimeWaitOverflow increase also warns, with confirmed confidence.
+Fires when: the timewait count reaches 90% of tcp_max_tw_buckets (warning): sockstat
+`tw` or `ss -s` timewait where captured (it holds orphaned FIN_WAIT2 too), else the
+TIME_WAIT rows (a lower bound). A `TCP: time wait bucket table overflow` log line or a
+TcpExt.TCPTimeWaitOverflow increase between counter samples also warns, with confirmed
+confidence; a single counter sample (a count since boot) is shown as info.
 
 What it means: beyond the limit the kernel destroys new TIME_WAIT sockets at once, so
 those connections lose TIME_WAIT's protection (a retransmitted FIN or a late segment
@@ -1175,8 +1177,8 @@ that creates them (keep-alive, pools).",
         summary: "CLOSE_WAIT piling up: the app does not close sockets the peer closed.",
         body: "\
 Fires when: CLOSE_WAIT sockets per process or local port number 100 or more, or 10% or
-more of that process's sockets (warning); 1000 or more, or growth in every one of at
-least 3 timestamped samples (critical).
+more of that process's sockets (warning); 1000 or more, or a count that never falls
+and ends higher over at least 3 consecutive timestamped samples (critical).
 
 What it means: the peer closed and the application never called close(). The kernel
 never times CLOSE_WAIT out, so every such socket keeps its file descriptor until the
@@ -1282,7 +1284,7 @@ off.",
         ),
         finding: "A listening socket's accept queue is full or nearly full: the application accepts \
             connections more slowly than they arrive. While it is full, new SYNs are dropped and completing \
-            ACKs are ignored, so clients see retries and delays and SYN_RECV grows.",
+            ACKs are ignored, so clients see retries and delays and SYN_RECV may grow.",
         remediation: "Give the application more accept capacity first. For bursts, raise both the program's \
             listen() backlog and net.core.somaxconn (the queue is the smaller of the two) and restart the \
             listener; tcp_max_syn_backlog does not size this queue.",
@@ -1359,7 +1361,8 @@ timeouts and back-off keep the attempts from piling up.",
         summary: "Many FIN_WAIT1, LAST_ACK or CLOSING sockets: peers do not ACK our FIN.",
         body: "\
 Fires when: FIN_WAIT1, LAST_ACK or CLOSING reaches 100 sockets (each state on its own;
-warning). Send-Q on FIN_WAIT1 rows is reported too.
+warning), with the peers that hold most of them. Check Send-Q on the FIN_WAIT1 rows
+(`ss -tan state fin-wait-1`).
 
 What it means: this host sent a FIN and the peers are not ACKing it. The peer is gone,
 it advertises a zero window (a large Send-Q on FIN_WAIT1 rows: data still waits ahead of
@@ -1384,9 +1387,10 @@ conntrack timeouts on the path, whether the peer application still reads. Check:
         aliases: &["R11"],
         summary: "Orphaned sockets approach tcp_max_orphans; beyond it they are reset.",
         body: "\
-Fires when: sockstat `orphan` (or an estimate: FIN_WAIT1, FIN_WAIT2, LAST_ACK and
-CLOSING sockets with no owner) reaches 25% of tcp_max_orphans (warning) or 50%
-(critical). A `TCP: too many orphaned sockets` log line is critical and confirmed.
+Fires when: sockstat `orphan` or `ss -s` orphaned reaches 25% of tcp_max_orphans
+(warning) or 50% (critical). Without them, FIN_WAIT1, FIN_WAIT2, LAST_ACK and CLOSING
+sockets together are an upper bound, which can only warn. A `TCP: too many orphaned
+sockets` log line is critical and confirmed.
 
 What it means: orphans are connections the application closed that the kernel is still
 finishing. The kernel compares `orphans << shift` with the limit, with a shift of 0 to 2

@@ -100,7 +100,7 @@ impl<'a> Knobs<'a> {
         match self.get(keys) {
             Some((k, v)) => {
                 let n = v.split_whitespace().next()?.parse().ok()?;
-                Some((n, SysctlUsed { key: k.to_string(), value: v.to_string(), assumed: false }))
+                Some((n, SysctlUsed { key: k.to_string(), value: normalize(v), assumed: false }))
             }
             None => default
                 .map(|d| (d, SysctlUsed { key: keys[0].to_string(), value: d.to_string(), assumed: true })),
@@ -110,10 +110,12 @@ impl<'a> Knobs<'a> {
     /// The ephemeral range and the ports reserved inside it.
     pub fn port_range(&self) -> (u16, u16, u64, Vec<SysctlUsed>) {
         let mut used = Vec::new();
+        // Read as ingest reads it (an inverted range is no range).
         let range = self.get(&["net.ipv4.ip_local_port_range"]).and_then(|(k, v)| {
-            let mut it = v.split_whitespace().filter_map(|x| x.parse::<u16>().ok());
-            let r = (it.next()?, it.next()?);
-            used.push(SysctlUsed { key: k.to_string(), value: v.to_string(), assumed: false });
+            let mut m = BTreeMap::new();
+            m.insert("net.ipv4.ip_local_port_range".to_string(), v.to_string());
+            let r = crate::parse::sysctl::port_range(&m)?;
+            used.push(SysctlUsed { key: k.to_string(), value: normalize(v), assumed: false });
             Some(r)
         });
         let (lo, hi) = range.unwrap_or_else(|| {
@@ -129,7 +131,7 @@ impl<'a> Knobs<'a> {
             .map(|(k, v)| {
                 let n = reserved_in(v, lo, hi);
                 if !v.trim().is_empty() {
-                    used.push(SysctlUsed { key: k.to_string(), value: v.to_string(), assumed: false });
+                    used.push(SysctlUsed { key: k.to_string(), value: normalize(v), assumed: false });
                 }
                 n
             })
@@ -143,6 +145,11 @@ impl<'a> Knobs<'a> {
         let mut it = v.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
         Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
     }
+}
+
+/// A value as sysctl prints it, its whitespace (tabs) made single spaces.
+pub fn normalize(v: &str) -> String {
+    v.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Ports of `ip_local_reserved_ports` (`"8080,9000-9010"`) inside `lo..=hi`.

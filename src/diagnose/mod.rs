@@ -119,6 +119,10 @@ pub struct Evidence {
     pub counters: Vec<(String, u64)>,
     /// "single snapshot" or "trend over N snapshots".
     pub scope: String,
+    /// Snapshots in the capture it comes from: of several captures showing
+    /// one problem, the longest speaks for them.
+    #[serde(skip)]
+    pub capture_snapshots: usize,
 }
 
 /// One finding.
@@ -222,7 +226,10 @@ fn merge_captures(found: Vec<Finding>) -> Vec<Finding> {
         .filter_map(|mut g| {
             // Stable: among equals, the first capture in input order.
             g.sort_by(|a, b| {
-                b.severity.cmp(&a.severity).then(b.evidence.span.is_some().cmp(&a.evidence.span.is_some()))
+                b.severity
+                    .cmp(&a.severity)
+                    .then(b.evidence.span.is_some().cmp(&a.evidence.span.is_some()))
+                    .then(b.evidence.capture_snapshots.cmp(&a.evidence.capture_snapshots))
             });
             let others: std::collections::BTreeSet<String> =
                 g[1..].iter().filter_map(|f| f.evidence.at.as_ref().map(|a| a.source.clone())).collect();

@@ -44,6 +44,12 @@ pub struct Signals {
     /// Remote addresses of the FIN_WAIT2 tuples, by [`Fw2::remote`].
     pub remotes: Vec<String>,
     remote_ids: HashMap<String, u32>,
+    /// SYN_RECV per snapshot and local port: (sockets, distinct remote
+    /// addresses). Snapshots with fewer than [`SYN_RECV_KEEP`] are dropped
+    /// once complete.
+    pub syn_recv: HashMap<(SnapKey, u16), (u64, u64)>,
+    /// The remote addresses (hashed) of the SYN_RECV entries still open.
+    syn_recv_sources: HashMap<(SnapKey, u16), std::collections::HashSet<u64>>,
     /// Keys not kept past [`MAX_KEYS`].
     pub untracked: u64,
 }
@@ -62,6 +68,10 @@ pub struct Fw2 {
 /// Unowned CLOSE_WAIT below this in a finished snapshot is dropped as the
 /// rows stream (the rule needs 10: tcp-facts R5).
 const UNOWNED_KEEP: u64 = 10;
+
+/// SYN_RECV on one port below which a finished snapshot is not kept (the
+/// rule looks from 128 up: tcp-facts R8 warns from 256).
+const SYN_RECV_KEEP: u64 = 128;
 
 /// The sink handed to ingestion.
 #[derive(Debug, Default)]
@@ -129,6 +139,24 @@ impl Signals {
                         }
                     }
                 }
+                "SYN_RECV" => {
+                    if let Some(p) = lport.get(i) {
+                        use std::hash::{Hash, Hasher};
+                        let mut h = std::collections::hash_map::DefaultHasher::new();
+                        remote_addr.hash(&mut h);
+                        let key = (snap, p);
+                        if self.syn_recv.len() < MAX_KEYS || self.syn_recv.contains_key(&key) {
+                            let e = self.syn_recv.entry(key).or_default();
+                            e.0 += 1;
+                            let set = self.syn_recv_sources.entry(key).or_default();
+                            if set.insert(h.finish()) {
+                                e.1 += 1;
+                            }
+                        } else {
+                            untracked += 1;
+                        }
+                    }
+                }
                 "CLOSE_WAIT" if owner.is_none() => {
                     if let Some(p) = lport.get(i) {
                         bump(&mut self.unowned_close_wait, (snap, p), &mut untracked);
@@ -166,8 +194,11 @@ impl Signals {
         // Snapshots before this frame's first are complete: their unowned
         // CLOSE_WAIT below the rule's minimum can go.
         if let Some(first) = index.get(0) {
-            self.unowned_close_wait
-                .retain(|((s, _, ix), _), n| *s != source || *ix >= first || *n >= UNOWNED_KEEP);
+            let done = |s: u32, ix: u32| s == source && ix < first;
+            self.unowned_close_wait.retain(|((s, _, ix), _), n| !done(*s, *ix) || *n >= UNOWNED_KEEP);
+            self.syn_recv.retain(|((s, _, ix), _), n| !done(*s, *ix) || n.0 >= SYN_RECV_KEEP);
+            // A finished snapshot's count of sources is final.
+            self.syn_recv_sources.retain(|((s, _, ix), _), _| !done(*s, *ix));
         }
         Ok(())
     }
@@ -178,7 +209,7 @@ fn wanted(r: &SocketRecord<'_>) -> bool {
     let retransmitting =
         || r.timer.is_some_and(|t| t.kind == TimerKind::On && u32::from(t.retrans) >= RETRANS_MIN);
     match r.state {
-        TcpState::FinWait2 => true,
+        TcpState::FinWait2 | TcpState::SynRecv => true,
         TcpState::CloseWait => r.process().is_none() || retransmitting(),
         TcpState::Established => {
             r.recv_q.is_some_and(|q| q >= QUEUE_FULL)

@@ -49,7 +49,11 @@ fn timed(d: &Data<'_>) -> HashMap<(u32, Kind), usize> {
 /// A count that never falls and ends higher than it started, over at least
 /// three snapshots.
 fn grows(series: &[(u32, u64)]) -> bool {
-    series.len() >= 3 && series.windows(2).all(|w| w[1].1 >= w[0].1) && series.last().unwrap().1 > series[0].1
+    // Consecutive snapshots only: a snapshot missing from the series fell
+    // below the floor, which is not growth.
+    series.len() >= 3
+        && series.windows(2).all(|w| w[1].0 == w[0].0 + 1 && w[1].1 >= w[0].1)
+        && series.last().is_some_and(|l| l.1 > series[0].1)
 }
 
 /// R4: the peer closed, the application never called close(). Per process
@@ -279,7 +283,7 @@ fn fin_wait2(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             &host,
             "FIN_WAIT2_STUCK",
             Severity::Warn,
-            format!("{} FIN_WAIT2 sockets: this host closed, the peers never did", n(r.u64("FIN_WAIT2"))),
+            format!("{} FIN_WAIT2 sockets: this host closed, the peers have not yet", n(r.u64("FIN_WAIT2"))),
         );
         single(&mut f.evidence, d, snap);
         f.evidence.numbers = vec![
@@ -423,7 +427,9 @@ fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             _ => None,
         };
         let confirmed = !logs.is_empty() || abort.is_some();
-        let severity = if !logs.is_empty() || ratio.is_some_and(|x| x >= 0.5) {
+        // An estimate from closing states is an upper bound: it can warn,
+        // only the kernel's own count (or its message) makes it critical.
+        let severity = if !logs.is_empty() || (counted && ratio.is_some_and(|x| x >= 0.5)) {
             Severity::Crit
         } else if ratio.is_some_and(|x| x >= 0.25) || confirmed {
             Severity::Warn
@@ -438,7 +444,11 @@ fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
                 pct(x),
                 n(*l)
             ),
-            _ => "the kernel reported too many orphaned sockets".into(),
+            _ if !logs.is_empty() => "the kernel reported too many orphaned sockets".into(),
+            _ => format!(
+                "the kernel aborted {} connections for lack of memory during the capture (too many orphans, or tcp_mem exhausted)",
+                n(abort.unwrap_or(0))
+            ),
         };
         let mut f = Finding::new(host, "ORPHANS", severity, title);
         if let Some((v, counted, snap)) = at {
@@ -458,9 +468,7 @@ fn orphans(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             f.confidence = Confidence::Confirmed;
         }
         f.evidence.logs = logs.iter().take(5).map(|e| e.line.clone()).collect();
-        if let Some(c) = abort {
-            f.evidence.counters.push(("TcpExt.TCPAbortOnMemory".into(), c));
-        }
+        f.evidence.counters.extend(facts.counter_evidence("TcpExt.TCPAbortOnMemory"));
         found.push(f);
     }
     Ok(found)

@@ -75,6 +75,15 @@ pub fn myths(
         let mut f = Finding::new(host, "CONFIG_MYTHS", severity, title);
         f.evidence.scope =
             format!("configuration{}", k.source.map(|s| format!(" ({s})")).unwrap_or_default());
+        // The setting's own explanation (its myth and the fact), not the
+        // rule's general one.
+        let topic = values.first().and_then(|v| {
+            let key = MISSPELLED.iter().find(|(w, _)| *w == v.key).map_or(v.key.as_str(), |(_, r)| *r);
+            crate::diagnose::explain::find(key)
+        });
+        if let Some(t) = topic {
+            f.explanation = t.myth.unwrap_or(t.summary);
+        }
         f.evidence.sysctls = values;
         if let Some(n) = note {
             f.evidence.numbers.push(("note".into(), n));
@@ -134,12 +143,12 @@ pub fn myths(
     }
     if let (Some(1), Some((inbound, outbound))) = (reuse, tw)
         && inbound >= 100
-        && inbound > outbound
+        && outbound * 10 < inbound
     {
         add(
             Severity::Info,
             format!(
-                "tcp_tw_reuse = 1 has no effect on this host's TIME_WAIT: {inbound} of it is inbound (reuse only helps outgoing connect())"
+                "tcp_tw_reuse = 1 does nothing for this host's {inbound} inbound TIME_WAIT (reuse only helps outgoing connect())"
             ),
             vec![used("net.ipv4.tcp_tw_reuse", "1")],
             Some(format!("largest TIME_WAIT seen: {inbound} inbound, {outbound} outbound")),
@@ -245,7 +254,7 @@ mod tests {
         assert_eq!(f.len(), 8, "{titles:#?}");
         assert!(titles[0].contains("removed in 4.12") && f[0].severity == Severity::Info);
         assert!(titles.iter().any(|t| t.contains("does not shorten TIME_WAIT (fixed at 60 s)")));
-        assert!(titles.iter().any(|t| t.contains("no effect") && t.contains("inbound")));
+        assert!(titles.iter().any(|t| t.contains("does nothing") && t.contains("inbound")));
         assert!(titles.iter().any(|t| t.contains("tcp_orphan_retries")));
         // The default of tcp_max_tw_buckets is tcp_max_orphans's: equal is
         // not lowered (small VMs have 8192), below it is.

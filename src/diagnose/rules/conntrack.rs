@@ -54,6 +54,7 @@ fn full(d: &Data<'_>, largest: &HashMap<&str, (SnapKey, u64)>) -> anyhow::Result
         let logs = facts.events_where(|e| matches!(e, KernelEvent::ConntrackFull));
         let drop = facts.ctstat.get("drop").copied().filter(|v| *v > 0);
         let limit = facts.knobs.used(facts::CT_MAX, None);
+        let listed = largest.get(host).map_or(0, |x| x.1);
         let (count, snap) = match (largest.get(host), facts.knobs.u64(facts::CT_COUNT)) {
             (Some((s, t)), c) => ((*t).max(c.unwrap_or(0)), Some(*s)),
             (None, Some(c)) => (c, None),
@@ -71,15 +72,30 @@ fn full(d: &Data<'_>, largest: &HashMap<&str, (SnapKey, u64)>) -> anyhow::Result
         } else {
             continue;
         };
+        let early = facts.ctstat.get("early_drop").copied().filter(|v| *v > 0);
+        let what = if !logs.is_empty() {
+            "; the kernel logged dropped packets of new flows".to_string()
+        } else if let Some(v) = drop {
+            format!("; conntrack -S counts {} dropped packets", n(v))
+        } else if let Some(v) = early {
+            format!("; {} entries not yet [ASSURED] were evicted early to make room, no drop counted", n(v))
+        } else {
+            String::new()
+        };
         let title = match (ratio, &limit) {
-            (Some(x), Some((l, _))) => format!(
-                "conntrack table {} full: {} of nf_conntrack_max = {} entries{}",
-                pct(x),
-                n(count),
-                n(*l),
-                if confirmed { "; the kernel dropped packets" } else { "" }
+            (Some(x), Some((l, _))) => {
+                format!(
+                    "conntrack table {} full: {} of nf_conntrack_max = {} entries{what}",
+                    pct(x),
+                    n(count),
+                    n(*l)
+                )
+            }
+            _ if !logs.is_empty() => "conntrack table full: the kernel dropped packets of new flows".into(),
+            _ => format!(
+                "conntrack -S counts {} dropped packets (a full table, or packets a tracker rejected)",
+                n(drop.unwrap_or(0))
             ),
-            _ => "conntrack table full: the kernel dropped packets of new flows".into(),
         };
         let mut f = Finding::new(host, "CONNTRACK_FULL", severity, title);
         if let Some(s) = snap {
@@ -87,6 +103,12 @@ fn full(d: &Data<'_>, largest: &HashMap<&str, (SnapKey, u64)>) -> anyhow::Result
             f.evidence.top = ct_top(d, s)?;
         }
         f.evidence.numbers.push(("entries".into(), n(count)));
+        if snap.is_some() && listed < count {
+            f.evidence.numbers.push((
+                "note".into(),
+                format!("the count is the kernel's (nf_conntrack_count); the listing the breakdown comes from holds {} of them", n(listed)),
+            ));
+        }
         match limit {
             Some((_, u)) => f.evidence.sysctls.push(u),
             None => {

@@ -123,4 +123,5 @@ pub fn cap_per_host(mut f: Vec<super::Finding>) -> Vec<super::Finding> {
 pub fn single(e: &mut Evidence, d: &Data<'_>, snap: (u32, Kind, u32)) {
     e.at = Some(d.at(snap.0, snap.1, snap.2));
     e.scope = "single snapshot".into();
+    e.capture_snapshots = d.counts(snap.0, snap.1).0;
 }

@@ -42,10 +42,24 @@ fn port_exhaustion(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
         let host = d.host(source);
         let Some(facts) = d.facts(host) else { continue };
         let r = crate::diagnose::data::RowOf { df: &cand, i };
-        let (lo, hi, reserved, used) = facts.knobs.port_range();
-        // The range the fold used is in the row; the sysctl is the same
-        // one (the host's one rule), so they agree unless --sysctl changed it.
-        let size = (u64::from(hi) - u64::from(lo) + 1).saturating_sub(reserved).max(1);
+        // The ports were counted against the range in the row (the host's
+        // captured one, else the default): the share is of that range.
+        let (lo, hi) = (r.u16("range_lo"), r.u16("range_hi"));
+        let (klo, khi, _, mut used) = facts.knobs.port_range();
+        let reserved =
+            facts.knobs.get(facts::RESERVED_PORTS).map_or(0, |(_, v)| facts::reserved_in(v, lo, hi));
+        if (klo, khi) != (lo, hi) {
+            used.retain(|u| u.key != "net.ipv4.ip_local_port_range");
+            used.insert(
+                0,
+                crate::diagnose::SysctlUsed {
+                    key: "net.ipv4.ip_local_port_range".into(),
+                    value: format!("{lo} {hi} (as the ports were counted; --sysctl gave {klo} {khi})"),
+                    assumed: false,
+                },
+            );
+        }
+        let size = (u64::from(hi).saturating_sub(u64::from(lo)) + 1).saturating_sub(reserved).max(1);
         let ports = r.u64("ports_in_use");
         let share = ports as f64 / size as f64;
         let severity = match share {
@@ -170,16 +184,30 @@ fn tw_buckets(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             _ => None,
         };
         let confirmed = !logs.is_empty() || counter.is_some();
-        if !confirmed && ratio.is_none_or(|x| x < 0.9) {
+        let evidence = facts.counter_evidence("TcpExt.TCPTimeWaitOverflow");
+        let near = ratio.is_some_and(|x| x >= 0.9);
+        // A single counter sample says it happened since boot, not when.
+        let severity = if confirmed || near {
+            Severity::Warn
+        } else if evidence.is_some() {
+            Severity::Info
+        } else {
             continue;
-        }
+        };
         let title = match (ratio, best, &limit) {
-            (Some(x), Some((v, _, _)), Some((l, _))) => {
+            (Some(x), Some((v, _, _)), Some((l, _))) if near => {
                 format!("{} timewait sockets, {} of tcp_max_tw_buckets = {}", n(v), pct(x), n(*l))
             }
-            _ => "the time-wait bucket table overflowed: TIME_WAIT sockets were destroyed early".to_string(),
+            _ if confirmed => {
+                "the time-wait bucket table overflowed during the capture: TIME_WAIT sockets were destroyed early"
+                    .to_string()
+            }
+            _ => format!(
+                "the kernel counted {} time-wait bucket overflows since boot (one counter sample: not when)",
+                n(evidence.as_ref().map_or(0, |e| e.1))
+            ),
         };
-        let mut f = Finding::new(host, "TW_BUCKETS_LIMIT", Severity::Warn, title);
+        let mut f = Finding::new(host, "TW_BUCKETS_LIMIT", severity, title);
         if let Some((v, snap, what)) = best {
             single(&mut f.evidence, d, snap);
             f.evidence.numbers.push((what.into(), n(v)));
@@ -194,9 +222,7 @@ fn tw_buckets(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             f.confidence = Confidence::Confirmed;
         }
         f.evidence.logs = logs.iter().take(5).map(|e| e.line.clone()).collect::<Vec<LogLine>>();
-        if let Some(c) = counter {
-            f.evidence.counters.push(("TcpExt.TCPTimeWaitOverflow".into(), c));
-        }
+        f.evidence.counters.extend(evidence);
         found.push(f);
     }
     Ok(found)

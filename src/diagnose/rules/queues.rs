@@ -22,6 +22,8 @@ const R8_FLOOR: u64 = 256;
 /// R9: SYN_SENT toward one destination, and its share of the sockets to it.
 const R9_MIN: u64 = 20;
 const R9_CRIT: u64 = 200;
+/// How long connect() retries a SYN by default (tcp_syn_retries = 6), s.
+const SYN_RETRY_WINDOW: i64 = 127;
 /// R15: sockets with a full receive queue in one snapshot (warn), and with
 /// a full send queue (info).
 const R15_RECV: u64 = 10;
@@ -38,11 +40,21 @@ pub fn run(d: &Data<'_>, out: &mut Vec<Finding>) -> anyhow::Result<()> {
     Ok(())
 }
 
+const LISTEN_COUNTERS: [&str; 2] = ["TcpExt.ListenOverflows", "TcpExt.ListenDrops"];
+
+/// Listen queue overflows that grew during the capture (confirmation).
 fn listen_counters(f: &crate::diagnose::data::HostFacts<'_>) -> Vec<(String, u64)> {
-    ["TcpExt.ListenOverflows", "TcpExt.ListenDrops"]
+    LISTEN_COUNTERS
         .into_iter()
-        .filter_map(|c| Some((c.to_string(), f.counter(c).filter(|v| *v > 0)?)))
+        .filter_map(|c| {
+            Some((format!("{c} (growth over the captured samples)"), f.counter(c).filter(|v| *v > 0)?))
+        })
         .collect()
+}
+
+/// The same counters as evidence, growth or since boot.
+fn listen_evidence(f: &crate::diagnose::data::HostFacts<'_>) -> Vec<(String, u64)> {
+    LISTEN_COUNTERS.into_iter().filter_map(|c| f.counter_evidence(c)).collect()
 }
 
 /// R7: LISTEN Recv-Q (waiting to be accepted) against the backlog: ss
@@ -84,7 +96,11 @@ fn accept_queue(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
                 continue;
             };
             let x = recv_q as f64 / somax.max(1) as f64;
-            let s = if x >= 0.8 {
+            // Past somaxconn the queue is certainly full (the cap is at most
+            // somaxconn, and Recv-Q reaches cap + 1).
+            let s = if recv_q > somax {
+                Severity::Crit
+            } else if x >= 0.8 {
                 Severity::Warn
             } else if consecutive {
                 Severity::Info
@@ -92,13 +108,12 @@ fn accept_queue(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
                 continue;
             };
             let c = if used.assumed { Confidence::AssumedDefault } else { Confidence::Inferred };
-            (
-                s,
-                somax,
-                "net.core.somaxconn (netstat shows no backlog: the real cap may be lower)",
-                c,
-                Some(used),
-            )
+            let what = if kind == Kind::Ss {
+                "net.core.somaxconn (this ss row shows no backlog: the real cap may be lower)"
+            } else {
+                "net.core.somaxconn (netstat shows no backlog: the real cap may be lower)"
+            };
+            (s, somax, what, c, Some(used))
         };
         if !counters.is_empty() {
             confidence = Confidence::Confirmed;
@@ -134,7 +149,7 @@ fn accept_queue(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             ));
         }
         f.evidence.sysctls.extend(sysctl);
-        f.evidence.counters = counters;
+        f.evidence.counters = listen_evidence(facts);
         fired_hosts.insert(host);
         found.push(f);
     }
@@ -142,24 +157,37 @@ fn accept_queue(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     // queue: still a finding, confirmed, without a listener to name.
     for (host, facts) in &d.hosts {
         let counters = listen_counters(facts);
-        if counters.is_empty() || fired_hosts.contains(host) {
+        let evidence = listen_evidence(facts);
+        if evidence.is_empty() || fired_hosts.contains(host) {
             continue;
         }
+        // Growth during the capture is a warning; a single sample only says
+        // it happened some time since boot.
+        let during = !counters.is_empty();
         let mut f = Finding::new(
             host,
             "ACCEPT_QUEUE_FULL",
-            Severity::Warn,
-            format!(
-                "the kernel counted {} listen queue overflows; no captured snapshot caught the queue full",
-                n(counters[0].1)
-            ),
+            if during { Severity::Warn } else { Severity::Info },
+            if during {
+                format!(
+                    "listen queues overflowed {} times during the capture; no captured snapshot caught the queue full",
+                    n(counters[0].1)
+                )
+            } else {
+                format!(
+                    "the kernel counted {} listen queue overflows since boot (one counter sample: not when)",
+                    n(evidence[0].1)
+                )
+            },
         );
-        f.confidence = Confidence::Confirmed;
+        if during {
+            f.confidence = Confidence::Confirmed;
+        }
         f.evidence.scope = format!(
             "counters{}",
             facts.counters_source.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
         );
-        f.evidence.counters = counters;
+        f.evidence.counters = evidence;
         found.push(f);
     }
     Ok(cap_per_host(found))
@@ -203,16 +231,20 @@ fn syn_recv(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
         }
         let severity = if bl > 0 && synrecv >= bl { Severity::Crit } else { Severity::Warn };
         let host = d.host(source);
-        let peers = top_at(d, &table::peers::SCHEMA, snap, "SYN_RECV", 1000, |r| {
-            (r.str("remote_addr"), String::new())
-        })?;
-        let sources = peers.len() as u64;
-        let in_top: u64 = peers.iter().map(|p| p.count).sum();
-        let per_source = in_top as f64 / sources.max(1) as f64;
+        let peers =
+            top_at(d, &table::peers::SCHEMA, snap, "SYN_RECV", 5, |r| (r.str("remote_addr"), String::new()))?;
+        // Distinct sources counted over the rows themselves (the peers
+        // ranking keeps only the top N); without them (a capture read
+        // without rows), the ranking's, as a lower bound.
+        let (sources, exact) = match d.signals.syn_recv.get(&(snap, port)) {
+            Some(&(_, distinct)) => (distinct, true),
+            None => (peers.len() as u64, false),
+        };
+        let per_source = synrecv as f64 / sources.max(1) as f64;
         let accept_full = bl > 0 && queued >= bl;
         let class = if accept_full {
             "the accept queue is full: overload (see ACCEPT_QUEUE_FULL), the completing ACKs are ignored"
-        } else if sources >= 50 && per_source <= 2.0 {
+        } else if sources >= 50 && per_source <= 2.0 && exact {
             "many sources with one or two each: likely a SYN flood (check tcp_syncookies = 1)"
         } else if sources <= 5 {
             "few sources: lost ACKs or a middlebox between them and this host"
@@ -224,16 +256,17 @@ fn syn_recv(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             "SYN_RECV_HIGH",
             severity,
             format!(
-                "{} half-open connections (SYN_RECV) on port {port} from {}+ sources: {class}",
+                "{} half-open connections (SYN_RECV) on port {port} from {}{} sources: {class}",
                 n(synrecv),
-                n(sources)
+                n(sources),
+                if exact { "" } else { "+" }
             ),
         );
         f.subject = format!("port {port}");
         single(&mut f.evidence, d, snap);
         f.evidence.numbers = vec![
             ("SYN_RECV on the port".into(), n(synrecv)),
-            ("distinct sources (in the kept ranking)".into(), n(sources)),
+            ("distinct sources".into(), n(sources)),
             ("SYN_RECV per source".into(), format!("{per_source:.1}")),
             ("snapshots with ≥128".into(), n(snapshots as u64)),
         ];
@@ -252,9 +285,11 @@ fn syn_recv(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
                 f.confidence = Confidence::Confirmed;
                 f.evidence.logs = logs.iter().take(5).map(|e| e.line.clone()).collect();
             }
-            if let Some(c) = facts.counter("TcpExt.SyncookiesSent").filter(|v| *v > 0) {
-                f.evidence.counters.push(("TcpExt.SyncookiesSent".into(), c));
+            // SYN cookies sent during the capture confirm a full SYN queue.
+            if facts.counter("TcpExt.SyncookiesSent").is_some_and(|v| v > 0) {
+                f.confidence = Confidence::Confirmed;
             }
+            f.evidence.counters.extend(facts.counter_evidence("TcpExt.SyncookiesSent"));
         }
         found.push(f);
     }
@@ -281,7 +316,14 @@ fn syn_sent(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
         let (snaps, timed) = d.counts(source, kind);
         let (snaps, timed) = (snaps.max(1) as u64, timed as u64);
         let seen = present.get(&(source, kind, addr.clone(), port)).copied().unwrap_or(1);
-        let persistent = timed >= 3 && seen == snaps;
+        // Persistent: in every one of ≥3 timed snapshots spanning longer
+        // than a connect() keeps retrying (tcp_syn_retries = 6: ≈127 s), so
+        // it cannot be one burst of attempts.
+        let span = match (d.time(source, kind, 0), d.time(source, kind, snaps.saturating_sub(1) as u32)) {
+            (Some(a), Some(b)) => (b - a).num_seconds(),
+            _ => 0,
+        };
+        let persistent = timed >= 3 && seen == snaps && span > SYN_RETRY_WINDOW;
         let severity = if ss >= R9_CRIT || persistent { Severity::Crit } else { Severity::Warn };
         let mut f = Finding::new(
             d.host(source),
