@@ -367,9 +367,10 @@ fn backpressure(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     }
     // The worst snapshot per (host, queue).
     let mut worst: BTreeMap<(&str, bool), (SnapKey, u64, usize)> = BTreeMap::new();
-    for ((snap, send), (total, _)) in &per {
+    for ((snap, send), (total, owners)) in &per {
+        // Per process or peer (tcp-facts R15): the largest owner counts.
         let min = if *send { R15_SEND } else { R15_RECV };
-        if *total < min {
+        if owners.iter().map(|o| o.1).max().unwrap_or(0) < min {
             continue;
         }
         let e = worst.entry((d.host(snap.0), *send)).or_insert((*snap, 0, 0));
@@ -386,16 +387,20 @@ fn backpressure(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
             (
                 Severity::Info,
                 format!(
-                    "{} connections have ≥1 MiB unacknowledged (Send-Q): the peers or the network are slow",
-                    n(total)
+                    "{} connections have ≥1 MiB unacknowledged (Send-Q), {} of them {}: the peers or the network are slow",
+                    n(total),
+                    n(owners[0].1),
+                    owner_text(&owners[0].0)
                 ),
             )
         } else {
             (
                 Severity::Warn,
                 format!(
-                    "{} connections have ≥1 MiB unread (Recv-Q): the local application is not reading",
-                    n(total)
+                    "{} connections have ≥1 MiB unread (Recv-Q), {} of them {}: the local application is not reading",
+                    n(total),
+                    n(owners[0].1),
+                    owner_text(&owners[0].0)
                 ),
             )
         };
@@ -421,6 +426,11 @@ fn backpressure(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
         found.push(f);
     }
     Ok(found)
+}
+
+/// "held by nginx" or "with peer 10.0.0.1".
+fn owner_text(who: &str) -> String {
+    if who.starts_with("peer ") { format!("with {who}") } else { format!("held by {who}") }
 }
 
 /// R16: sockets whose retransmit timer shows three or more retries, toward
