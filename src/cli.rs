@@ -69,6 +69,12 @@ pub struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Text encoding of every input, when detection cannot tell (it finds
+    /// UTF-16 and UTF-8 byte-order marks, UTF-16 without one, and legacy
+    /// code pages holding a known localized header).
+    #[arg(long, value_enum, value_name = "ENCODING")]
+    pub input_encoding: Option<crate::ingest::encoding::TextEncoding>,
 }
 
 #[derive(Debug, Args)]

@@ -519,6 +519,21 @@ impl KindAcc {
         }
     }
 
+    /// The owner of the last folded row, named on a line of its own
+    /// (Windows `netstat -b`): counted for its process as `ss -p` owners are.
+    pub fn add_owner<'a>(
+        &mut self,
+        name: &'a [u8],
+        state: TcpState,
+        cfg: &FoldCfg,
+        intern: &mut impl FnMut(&'a [u8]) -> AddrKey,
+    ) {
+        if cfg.detail {
+            let d = self.detail.get_or_insert_with(Default::default);
+            d.processes.entry((intern(name), None)).or_default().add(state);
+        }
+    }
+
     /// Folds the counted values of one socket row (the fast lane's rows
     /// and full records alike, so both count the same way).
     #[inline(always)]

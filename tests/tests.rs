@@ -6,6 +6,7 @@ mod util;
 mod cli;
 mod corpus;
 mod diagnose;
+mod encoding;
 mod export;
 mod regression;
 mod report;

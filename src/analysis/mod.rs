@@ -297,6 +297,33 @@ mod tests {
     use super::*;
     use crate::ingest::{IngestConfig, discover, ingest};
 
+    /// Windows `netstat -anob` written by PowerShell 5 (UTF-16LE with a
+    /// BOM, CRLF): every row is read, each `[exe]` line names its row's
+    /// process, and the line accounting is the file's own lines.
+    #[test]
+    fn windows_netstat_b_in_utf16_names_each_rows_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = dir.path().join("win-1.txt");
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in crate::parse::tests::NETSTAT_ANOB.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        std::fs::write(&cap, bytes).unwrap();
+        let (inputs, _) = discover(&[cap]);
+        let cfg = IngestConfig { detail: true, keep: 50, ..IngestConfig::default() };
+        let run = ingest(&inputs, &cfg);
+        let s = &run.sources[0];
+        assert_eq!(s.encoding, Some("utf-16le"));
+        let lines = crate::parse::tests::NETSTAT_ANOB.split('\n').count() as u64 - 1;
+        assert_eq!((s.lines.total, s.lines.parsed, s.lines.rejected), (lines, 12, 0), "{:?}", s.lines);
+        let a = Analysis::build(&run, 10).unwrap();
+        let (_, k) = a.views[0].last();
+        assert_eq!(k.total, 5);
+        let procs = &k.detail.as_ref().unwrap().processes;
+        let count = |n: &str| procs.iter().find(|p| p.key.0 == n).map_or(0, |p| p.counts.total);
+        assert_eq!((count("sshd.exe"), count("svchost.exe")), (1, 2), "{procs:?}");
+    }
+
     /// The snapshot where CLOSE_WAIT peaks — found by the courses query —
     /// is neither the largest nor the last, and its hotspots are there.
     #[test]

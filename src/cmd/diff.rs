@@ -44,6 +44,7 @@ fn read_side(path: &Path, tz: Option<&String>, top: usize) -> anyhow::Result<(Si
         host: None,
         strict: false,
         threads: None,
+        input_encoding: None,
     };
     let sink = super::diagnose::signal_sink();
     let (run, status) = read_inputs_with(

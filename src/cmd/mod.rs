@@ -72,6 +72,7 @@ pub fn read_inputs_with(
         },
         store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
         rows,
+        encoding: args.input_encoding,
     };
     if let Some(n) = args.threads {
         // Ignored if the global pool already exists (tests call this twice).

@@ -318,6 +318,9 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
     let mut timestamps = 0u64;
     let mut messages = Vec::new();
     let mut rows = cfg.rows.then(crate::table::RowTables::default);
+    // The last socket row's tool and state: Windows `netstat -b` names a
+    // row's executable on the lines below it.
+    let mut last_row: Option<(Kind, crate::model::TcpState)> = None;
 
     // The fast lane only counts; `report` folds whole records.
     let fast_lane = !cfg.fold.detail;
@@ -354,6 +357,10 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 kinds_seen[r.kind as usize] += 1;
                 cur.has_rows = true;
                 cur.acc.kind_mut(r.kind).add_socket(&r, &cfg.fold, &mut |s| interner.intern(s));
+                last_row = Some((
+                    r.kind,
+                    if r.proto == crate::model::Proto::Tcp { r.state } else { crate::model::TcpState::None },
+                ));
                 if let Some(t) = &mut rows
                     && cfg.socket_rows.is_none_or(|keep| keep(&r))
                 {
@@ -406,7 +413,14 @@ fn process_lines(index: usize, data: &[u8], cfg: &WorkerCfg) -> ChunkOut {
                 counts.parsed += 1;
                 sockstat_lines += 1;
             }
-            Line::Continuation => counts.parsed += 1,
+            Line::Continuation => {
+                counts.parsed += 1;
+                if let (Some((kind, state)), Some(crate::parse::WindowsOwner::Executable(name))) =
+                    (last_row, crate::parse::windows_owner_line(crate::parse::tokens::skip_ws(line)))
+                {
+                    cur.acc.kind_mut(kind).add_owner(name, state, &cfg.fold, &mut |s| interner.intern(s));
+                }
+            }
             Line::Structure(s) => {
                 counts.structural += 1;
                 match s {

@@ -6,6 +6,7 @@
 //! sources run in parallel with each other; a large one gets all workers.
 
 pub mod chunk;
+pub mod encoding;
 pub mod host;
 pub mod merge;
 pub mod read;
@@ -61,6 +62,9 @@ pub struct IngestConfig {
     pub store: Arc<Store>,
     /// Where every socket and conntrack row goes, if anywhere (`export`).
     pub rows: Option<Arc<dyn crate::table::RowSink>>,
+    /// `--input-encoding`: every input's text encoding (default: detected
+    /// per file).
+    pub encoding: Option<encoding::TextEncoding>,
 }
 
 impl Default for IngestConfig {
@@ -75,6 +79,7 @@ impl Default for IngestConfig {
             detail: false,
             store: Arc::new(Store::default()),
             rows: None,
+            encoding: None,
         }
     }
 }
@@ -134,6 +139,14 @@ pub struct SourceReport {
     /// joined by `+` for mixed captures; `empty` if nothing was recognized.
     pub format: String,
     pub compression: &'static str,
+    /// The text encoding it was decoded from, when not plain UTF-8
+    /// (`utf-16le`, `utf-8 (BOM)`, `cp866`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
+    /// The language of a localized capture (`de`, `ru`, `pt_BR`, …), read
+    /// from its translated titles, headers or states.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<&'static str>,
     pub bytes: u64,
     pub lines: LinesReport,
     pub snapshots: usize,
@@ -272,9 +285,9 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
 }
 
 /// Local ports in `lo..=hi` that a LISTEN row of `path` listens on, sorted.
-fn listening_in_range(path: &Path, lo: u16, hi: u16) -> Vec<u16> {
+fn listening_in_range(path: &Path, lo: u16, hi: u16, enc: Option<encoding::TextEncoding>) -> Vec<u16> {
     use crate::parse::{Line, LineState, Section, classify};
-    let Ok((stream, _)) = read::open(path) else { return Vec::new() };
+    let Ok((stream, _, _)) = read::open_text(path, enc) else { return Vec::new() };
     let pool = BufPool::default();
     let mut ports = std::collections::BTreeSet::new();
     let finder = memchr::memmem::Finder::new(b"LISTEN");
@@ -382,7 +395,7 @@ fn ingest_one(
     // A pipe, FIFO or `<(…)` can be read only once: like stdin, it is read
     // in phase 1 and gets no listening-port pre-scan.
     let once = stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file());
-    let (stream, comp) = match read::open(path) {
+    let (stream, comp, enc) = match read::open_text(path, cfg.encoding) {
         Ok(x) => x,
         Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
     };
@@ -408,7 +421,7 @@ fn ingest_one(
         // Direction needs every listener of the capture before the first
         // row is folded (a LISTEN row can come after its connections, or
         // in an earlier chunk): one extra pass over the LISTEN rows.
-        fold.listening_in_range = Arc::new(listening_in_range(path, fold.eph_lo, fold.eph_hi));
+        fold.listening_in_range = Arc::new(listening_in_range(path, fold.eph_lo, fold.eph_hi, cfg.encoding));
     }
     if kind == Sniffed::Unknown && !table && input.explicit {
         return One::Failed(InputError::UnknownFormat {
@@ -416,8 +429,9 @@ fn ingest_one(
             first_line: sniff::first_line(&head),
         });
     }
+    let head_copy: Vec<u8> = head[..head.len().min(16 * 1024)].to_vec();
     let stream: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(stream));
-    match kind {
+    let mut one = match kind {
         _ if table => {
             let (rep, err) = ingest_table(id, path, &display, host, comp, stream, cfg, fold);
             One::Table(rep, err)
@@ -439,7 +453,25 @@ fn ingest_one(
             One::Counters(rep, samples, err)
         }
         _ => One::Skipped(path.clone()),
+    };
+    let lang = sniff::language(&head_copy);
+    if let (Some(l), One::Table(rep, _)) = (lang, &mut one) {
+        rep.language = Some(l);
+        rep.notes.push(format!(
+            "localized output ({l}): titles, headers and states read through its translations"
+        ));
     }
+    if enc != encoding::TextEncoding::Utf8
+        && let One::Table(rep, _)
+        | One::Sysctl(rep, _, _)
+        | One::CtStat(rep, _, _)
+        | One::KernelLog(rep, _, _)
+        | One::Counters(rep, _, _) = &mut one
+    {
+        rep.encoding = Some(enc.name());
+        rep.notes.push(format!("decoded from {} to UTF-8", enc.name()));
+    }
+    one
 }
 
 fn decompress_or_io(path: &Path, comp: Compression, bytes: u64, source: std::io::Error) -> InputError {
@@ -610,6 +642,8 @@ fn ingest_table(
         host,
         format,
         compression: comp.name(),
+        encoding: None,
+        language: None,
         bytes: reader.bytes,
         lines: LinesReport {
             total: m.counts.total,
@@ -681,6 +715,8 @@ fn ingest_lines(
         host,
         format: format.to_string(),
         compression: comp.name(),
+        encoding: None,
+        language: None,
         bytes: reader.bytes,
         lines: LinesReport {
             total: counts.total,

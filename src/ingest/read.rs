@@ -69,6 +69,33 @@ pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     wrap(Box::new(file), comp)
 }
 
+/// [`open`], then decoded to UTF-8 from its text encoding (`forced`, else
+/// detected from the first bytes): what every reader of captures uses.
+pub fn open_text(
+    path: &Path,
+    forced: Option<super::encoding::TextEncoding>,
+) -> io::Result<(Box<dyn Read + Send>, Compression, super::encoding::TextEncoding)> {
+    use super::encoding::{HEAD, decoder, detect, legacy_guess};
+    let (mut stream, comp) = open(path)?;
+    let mut head = vec![0u8; HEAD];
+    let mut n = 0;
+    while n < HEAD {
+        match stream.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(n);
+    let enc = forced.unwrap_or_else(|| {
+        let e = detect(&head);
+        if e == super::encoding::TextEncoding::Utf8 { legacy_guess(&head).unwrap_or(e) } else { e }
+    });
+    let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stream));
+    Ok((decoder(stream, enc), comp, enc))
+}
+
 fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut head = [0u8; 4];
     let mut n = 0;

@@ -99,6 +99,26 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     Sniffed::Unknown
 }
 
+/// The language of a localized capture (a translated title, column header
+/// or state word in its head), as `parse::locale` names it.
+pub fn language(head: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(head);
+    for l in text.lines().take(2000) {
+        if l.is_ascii() && !l.trim_start().starts_with("Aktive") {
+            // English lines (and ASCII data rows) say nothing, except the
+            // German titles that happen to be ASCII.
+            continue;
+        }
+        if let Some((_, lang)) = crate::parse::locale::header(l) {
+            return Some(lang);
+        }
+        if let Some((_, lang)) = l.split_whitespace().find_map(crate::parse::locale::state) {
+            return Some(lang);
+        }
+    }
+    None
+}
+
 /// The first non-blank line, for error messages.
 pub fn first_line(head: &[u8]) -> String {
     let l = lines(head).find(|l| !l.iter().all(u8::is_ascii_whitespace)).unwrap_or(b"");

@@ -19,6 +19,7 @@ pub mod conntrack;
 pub mod ctstat;
 pub mod fast;
 pub mod kernlog;
+pub mod locale;
 pub mod netstat;
 pub mod netstat_s;
 #[cfg(test)]
@@ -170,6 +171,40 @@ impl LineState {
     }
 }
 
+/// What a Windows `netstat -b` line under a row says about its owner:
+/// the executable (`[svchost.exe]`), a service or component name
+/// (`RpcSs`), or that the owner is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowsOwner<'a> {
+    Executable(&'a [u8]),
+    Component,
+    Unknown,
+}
+
+/// Reads a Windows `netstat -b` owner line (leading blanks skipped).
+pub fn windows_owner_line(body: &[u8]) -> Option<WindowsOwner<'_>> {
+    let t = tokens::trim_end(body);
+    // Windows XP printed `-- unknown component(s) --` under some rows.
+    if t == b"Can not obtain ownership information" || t == b"-- unknown component(s) --" {
+        return Some(WindowsOwner::Unknown);
+    }
+    if let Some(inner) = t.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]"))
+        && !inner.is_empty()
+        && !inner.contains(&b']')
+        && inner.len() <= 260
+    {
+        return Some(WindowsOwner::Executable(inner));
+    }
+    // A service name: one word of letters, digits, `_`, `-`, `.`; never an
+    // address, a port or a header.
+    let word = !t.is_empty()
+        && t.len() <= 64
+        && t.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && t.iter().any(u8::is_ascii_alphabetic)
+        && !t.contains(&b':');
+    word.then_some(WindowsOwner::Component)
+}
+
 /// Longest line we try to parse; real rows are < 2 KiB even with `-i`.
 pub const MAX_LINE: usize = 64 * 1024;
 
@@ -206,6 +241,12 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
         && body.first().is_some_and(|b| b.is_ascii_lowercase())
         && looks_like_ss_detail(body)
     {
+        return Line::Continuation;
+    }
+    // Windows `netstat -b`: below each row, the owning service
+    // (`  RpcSs`) and executable (` [svchost.exe]`), or `Can not obtain
+    // ownership information`. They belong to the row above.
+    if st.after_row && first == b' ' && windows_owner_line(body).is_some() {
         return Line::Continuation;
     }
 
@@ -429,10 +470,41 @@ fn has_ct_fields(after0: &[u8]) -> bool {
     memchr::memchr(b'=', probe).is_some() && memchr::memmem::find(probe, b" src=").is_some()
 }
 
+/// A title or column header in another language (net-tools' and Windows'
+/// translations, `locale`).
+fn localized_title<'a>(body: &[u8], st: &mut LineState) -> Option<Line<'a>> {
+    let text = std::str::from_utf8(tokens::trim_end(body)).ok()?;
+    let (kind, _) = locale::header(text)?;
+    Some(match kind {
+        locale::HeaderKind::InetTitle => {
+            st.section = Section::Inet;
+            Line::Structure(Structure::TableHeader(Kind::Netstat))
+        }
+        locale::HeaderKind::UnixTitle => {
+            st.section = Section::Unix;
+            Line::Structure(Structure::Header)
+        }
+        locale::HeaderKind::OtherTitle => {
+            st.section = Section::Other;
+            Line::Structure(Structure::Header)
+        }
+        locale::HeaderKind::ColumnHeader => Line::Structure(Structure::Header),
+        locale::HeaderKind::OwnershipUnknown if st.after_row => Line::Continuation,
+        locale::HeaderKind::OwnershipUnknown => Line::Structure(Structure::ToolMessage),
+    })
+}
+
 /// Titles that switch the netstat section.
 #[cold]
 #[inline(never)]
 fn title_line<'a>(body: &'a [u8], st: &mut LineState) -> Option<Line<'a>> {
+    // Translated titles first: German Windows' `Aktive Verbindungen` is
+    // not the German net-tools `Aktive Internetverbindungen`.
+    if (!body.is_ascii() || !starts_with(body, b"Active "))
+        && let Some(l) = localized_title(body, st)
+    {
+        return Some(l);
+    }
     if starts_with(body, b"Active ") || starts_with(body, b"Aktive ") {
         let rest = &body[7..];
         let (section, table) = if starts_with(rest, b"Internet")
@@ -609,13 +681,44 @@ fn looks_like_ss_detail(body: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn cl(l: &str) -> Line<'_> {
         let mut st = LineState::new(None);
         st.section = Section::Inet;
         classify(l.as_bytes(), &mut st)
+    }
+
+    /// Windows `netstat -anob` (a published capture, public course notes:
+    /// `netstat -anob | more` on a Windows 10 admin station): the owner
+    /// lines under each row are continuations of it, never rejected.
+    pub(crate) const NETSTAT_ANOB: &str = "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n  TCP    0.0.0.0:22             0.0.0.0:0              LISTENING       2944\r\n [sshd.exe]\r\n  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       832\r\n  RpcSs\r\n [svchost.exe]\r\n  TCP    0.0.0.0:445            0.0.0.0:0              LISTENING       4\r\n Can not obtain ownership information\r\n  TCP    0.0.0.0:3389           0.0.0.0:0              LISTENING       304\r\n  TermService\r\n [svchost.exe]\r\n  TCP    0.0.0.0:5040           0.0.0.0:0              LISTENING       4456\r\n  CDPSvc\r\n";
+
+    #[test]
+    fn windows_owner_lines_belong_to_the_row_above() {
+        let mut st = LineState::new(None);
+        let kinds: Vec<&str> = NETSTAT_ANOB
+            .split('\n')
+            .map(|l| match classify(l.as_bytes(), &mut st) {
+                Line::Socket(_) => "row",
+                Line::Continuation => "owner",
+                Line::Rejected(_) => "rejected",
+                _ => "structure",
+            })
+            .collect();
+        assert!(!kinds.contains(&"rejected"), "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "row").count(), 5);
+        assert_eq!(kinds.iter().filter(|k| **k == "owner").count(), 7, "{kinds:?}");
+        assert_eq!(windows_owner_line(b"[svchost.exe]\r"), Some(WindowsOwner::Executable(b"svchost.exe")));
+        assert_eq!(windows_owner_line(b"RpcSs"), Some(WindowsOwner::Component));
+        assert_eq!(windows_owner_line(b"Can not obtain ownership information"), Some(WindowsOwner::Unknown));
+        // Not owners: a row, an address, a header word pair.
+        assert_eq!(windows_owner_line(b"TCP 0.0.0.0:22 0.0.0.0:0 LISTENING"), None);
+        assert_eq!(windows_owner_line(b"10.0.0.1:80"), None);
+        // Without a row above, an indented word is not a continuation.
+        let mut st = LineState::new(None);
+        assert!(!matches!(classify(b"  RpcSs", &mut st), Line::Continuation));
     }
 
     #[test]

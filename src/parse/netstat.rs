@@ -174,7 +174,7 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
     match pre.len() {
         0 => {}
         1 => set_state(rec, pre[0]),
-        2 if TcpState::from_word(pre[0]).is_none() => {
+        2 if state_word(pre[0]).is_none() => {
             // `-e` on a stateless row: User, Inode.
             rec.uid = parse_u64(pre[0]).and_then(|v| u32::try_from(v).ok());
             rec.inode = parse_u64(pre[1]);
@@ -194,11 +194,24 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
     }
 }
 
+/// A state word in any tool's spelling, English or localized (net-tools'
+/// and Windows' translations, `parse::locale`).
+pub fn state_word(w: &[u8]) -> Option<TcpState> {
+    TcpState::from_word(w).or_else(|| localized_state(w))
+}
+
+#[cold]
+#[inline(never)]
+fn localized_state(w: &[u8]) -> Option<TcpState> {
+    let (canonical, _) = super::locale::state(std::str::from_utf8(w).ok()?)?;
+    TcpState::from_word(canonical.as_bytes())
+}
+
 /// The state column, in any tool's spelling (Solaris and Windows
 /// datagram states included).
 fn set_state<'a>(rec: &mut SocketRecord<'a>, w: &'a [u8]) {
     rec.state_raw = w;
-    rec.state = TcpState::from_word(w).unwrap_or(TcpState::Unknown);
+    rec.state = state_word(w).unwrap_or(TcpState::Unknown);
     if rec.proto != Proto::Tcp {
         match w {
             b"Idle" | b"Unbound" => rec.state = TcpState::Unconn,
@@ -302,7 +315,7 @@ fn parse_solaris_row(line: &[u8]) -> Result<SocketRecord<'_>, RejectReason> {
     rec.state = match (proto, state_tok) {
         (Proto::Udp, b"Idle" | b"Unbound") => TcpState::Unconn,
         (Proto::Udp, b"Connected") => TcpState::Established,
-        _ => match TcpState::from_word(state_tok) {
+        _ => match state_word(state_tok) {
             Some(s) => s,
             None => return Err(RejectReason::BadState),
         },

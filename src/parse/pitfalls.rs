@@ -55,9 +55,13 @@ fn p04_empty_numeric_and_localized_states() {
     );
     let r = sock("raw6       0      0 :::58                   :::*                    7");
     assert_eq!((r.state, r.state_raw), (TcpState::Unknown, &b"7"[..]));
-    // A translated state is counted as unknown, never rejected.
+    // A translated state is read through net-tools' own catalog (German
+    // `VERBUNDEN` = ESTABLISHED, `parse::locale`), the word kept as printed;
+    // an unknown word is counted as unknown, never rejected.
     let r = sock("tcp        0      0 10.0.0.1:22    10.0.0.2:5000    VERBUNDEN");
-    assert_eq!((r.state, r.state_raw), (TcpState::Unknown, &b"VERBUNDEN"[..]));
+    assert_eq!((r.state, r.state_raw), (TcpState::Established, &b"VERBUNDEN"[..]));
+    let r = sock("tcp        0      0 10.0.0.1:22    10.0.0.2:5000    GESCHLOSSENX");
+    assert_eq!(r.state, TcpState::Unknown);
     assert!(matches!(
         one("Aktive Internetverbindungen (Server und stehende Verbindungen)"),
         Line::Structure(_)
