@@ -75,8 +75,18 @@ pub fn open_text(
     path: &Path,
     forced: Option<super::encoding::TextEncoding>,
 ) -> io::Result<(Box<dyn Read + Send>, Compression, super::encoding::TextEncoding)> {
+    let (stream, comp) = open(path)?;
+    let (stream, enc) = text(stream, forced)?;
+    Ok((stream, comp, enc))
+}
+
+/// A decompressed stream decoded to UTF-8 from its text encoding
+/// (`forced`, else detected from its first bytes).
+pub fn text(
+    mut stream: Box<dyn Read + Send>,
+    forced: Option<super::encoding::TextEncoding>,
+) -> io::Result<(Box<dyn Read + Send>, super::encoding::TextEncoding)> {
     use super::encoding::{HEAD, decoder, detect, legacy_guess};
-    let (mut stream, comp) = open(path)?;
     let mut head = vec![0u8; HEAD];
     let mut n = 0;
     while n < HEAD {
@@ -93,7 +103,7 @@ pub fn open_text(
         if e == super::encoding::TextEncoding::Utf8 { legacy_guess(&head).unwrap_or(e) } else { e }
     });
     let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stream));
-    Ok((decoder(stream, enc), comp, enc))
+    Ok((decoder(stream, enc), enc))
 }
 
 fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
@@ -110,10 +120,11 @@ fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     Ok(head[..n].to_vec())
 }
 
-/// Wraps any stream (stdin, a pipe, fuzzer input) in the decoder its
-/// first bytes call for.
+/// Wraps any stream (stdin, a pipe, fuzzer input) in the decompressor and
+/// text decoder its first bytes call for.
 pub fn decoded(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
-    sniffed(raw)
+    let (stream, comp) = sniffed(raw)?;
+    Ok((text(stream, None)?.0, comp))
 }
 
 fn sniffed(mut raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
