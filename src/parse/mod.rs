@@ -221,6 +221,12 @@ fn classify_inner<'a>(raw: &'a [u8], st: &mut LineState) -> Line<'a> {
     if raw.len() > MAX_LINE {
         return Line::Rejected(RejectReason::LineTooLong);
     }
+    // A UTF-8 byte-order mark inside a file (captures concatenated from
+    // tools that write one) is not text.
+    let raw = match raw {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => rest,
+        _ => raw,
+    };
     // Continuation lines of `ss -i/-m/-e` start with a TAB (for TIME-WAIT
     // and SYN-RECV sockets the line is only the TAB and padding).
     if raw.first() == Some(&b'\t') && st.after_row {
@@ -716,6 +722,13 @@ pub(crate) mod tests {
         // Not owners: a row, an address, a header word pair.
         assert_eq!(windows_owner_line(b"TCP 0.0.0.0:22 0.0.0.0:0 LISTENING"), None);
         assert_eq!(windows_owner_line(b"10.0.0.1:80"), None);
+        // A BOM at the start of a line (concatenated captures) is no text.
+        let mut st = LineState::new(None);
+        assert_eq!(classify(b"\xEF\xBB\xBF", &mut st), Line::Structure(Structure::Blank));
+        assert!(matches!(
+            classify(b"\xEF\xBB\xBFtcp        0      0 10.0.0.1:22  10.0.0.2:5  ESTABLISHED", &mut st),
+            Line::Socket(_)
+        ));
         // Without a row above, an indented word is not a continuation.
         let mut st = LineState::new(None);
         assert!(!matches!(classify(b"  RpcSs", &mut st), Line::Continuation));

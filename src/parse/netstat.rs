@@ -154,7 +154,7 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
         }
     }
     // Up to the first `PID/Program` (or `-`) token: state, user, inode.
-    let mut pre: [&[u8]; 3] = [b""; 3];
+    let mut pre: [&[u8]; 4] = [b""; 4];
     let mut n_pre = 0;
     let mut cursor = tail;
     loop {
@@ -170,7 +170,26 @@ fn read_tail<'a>(tail: &'a [u8], rec: &mut SocketRecord<'a>) {
         n_pre += 1;
         cursor = r;
     }
-    let pre = &pre[..n_pre.min(3)];
+    let all = &pre[..n_pre.min(4)];
+    let pre = &all[..all.len().min(3)];
+    // Czech net-tools translates LAST_ACK in two words (`POSLEDNÍ ACK`).
+    if all.len() >= 2 && TcpState::from_word(all[0]).is_none() {
+        let pre = all;
+        let (a, b) = (pre[0].as_ptr() as usize, pre[1].as_ptr() as usize + pre[1].len());
+        let start = a - tail.as_ptr() as usize;
+        let joined = &tail[start..start + (b - a)];
+        if !joined.is_ascii()
+            && let Some(s) = localized_state(joined)
+        {
+            rec.state_raw = joined;
+            rec.state = s;
+            if let [_, _, user, inode] = pre {
+                rec.uid = parse_u64(user).and_then(|v| u32::try_from(v).ok());
+                rec.inode = parse_u64(inode);
+            }
+            return;
+        }
+    }
     match pre.len() {
         0 => {}
         1 => set_state(rec, pre[0]),

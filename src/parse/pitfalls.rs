@@ -62,6 +62,10 @@ fn p04_empty_numeric_and_localized_states() {
     assert_eq!((r.state, r.state_raw), (TcpState::Established, &b"VERBUNDEN"[..]));
     let r = sock("tcp        0      0 10.0.0.1:22    10.0.0.2:5000    GESCHLOSSENX");
     assert_eq!(r.state, TcpState::Unknown);
+    // Czech net-tools' LAST_ACK is two words; with -e, User and Inode follow.
+    let r = sock("tcp        0      0 10.0.0.1:22    10.0.0.2:5000    POSLEDNÍ ACK 1000       4242");
+    assert_eq!((r.state, r.state_raw), (TcpState::LastAck, "POSLEDNÍ ACK".as_bytes()));
+    assert_eq!((r.uid, r.inode), (Some(1000), Some(4242)));
     assert!(matches!(
         one("Aktive Internetverbindungen (Server und stehende Verbindungen)"),
         Line::Structure(_)
