@@ -16,6 +16,8 @@ pub static SCHEMA: Schema = Schema {
             "netstat, ss, conntrack, ss-summary, sysctl, conntrack-stat, kernel-log, counters; mixed: ss+conntrack; empty",
         ),
         col("compression", Ty::Str, "none, gzip or zstd"),
+        opt("encoding", Ty::Str, "text encoding decoded from when not plain UTF-8: utf-16le, cp866, …"),
+        opt("language", Ty::Str, "language of a localized capture (de, ru, pt_BR, …)"),
         col("bytes", Ty::U64, "decompressed bytes read"),
         col("lines", Ty::U64, "lines (a final line without a newline counts)"),
         col("parsed", Ty::U64, "lines read as data"),
@@ -40,6 +42,8 @@ pub fn fill(r: &mut Rows, id: u32, s: &SourceReport) {
         .str(&s.host)
         .str(&s.format)
         .str(s.compression)
+        .opt_str(s.encoding)
+        .opt_str(s.language)
         .u64(s.bytes)
         .u64(l.total)
         .u64(l.parsed)
