@@ -36,6 +36,18 @@ pub enum Command {
     /// What changed between a baseline and an incident capture (or two
     /// hosts): states, peers, ports, listeners, sysctls, findings.
     Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish,
+    /// powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `sockscope man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options shared by every command that reads captures.
@@ -58,8 +70,14 @@ pub struct InputArgs {
 
     /// Host name for all inputs (default: from the sosreport or OSWatcher
     /// layout, or the file name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "host_from")]
     pub host: Option<String>,
+
+    /// Take each input's host from the first capture group of REGEX
+    /// matched against its path, e.g. 'dc1/([^/]+)/' (inputs it does not
+    /// match keep the default and are named in a note).
+    #[arg(long, value_name = "REGEX")]
+    pub host_from: Option<String>,
 
     /// Fail on the first rejected line (`path:LINE: reason`) instead of
     /// counting it.

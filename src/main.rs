@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Command::Diagnose(a) => cmd::diagnose::run(a, &mut out),
         Command::Explain(a) => cmd::explain::run(a, &mut out),
         Command::Diff(a) => cmd::diff::run(a, &mut out),
+        Command::Completions(a) => cmd::completions(a.shell, &mut out),
+        Command::Man => cmd::man(&mut out),
     };
     let result = result.and_then(|s| out.flush().map(|_| s).map_err(Into::into));
     match result {

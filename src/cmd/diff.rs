@@ -45,6 +45,7 @@ fn read_side(path: &Path, tz: Option<&String>, top: usize) -> anyhow::Result<(Si
         strict: false,
         threads: None,
         input_encoding: None,
+        host_from: None,
     };
     let sink = super::diagnose::signal_sink();
     let (run, status) = read_inputs_with(

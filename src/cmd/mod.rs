@@ -26,6 +26,37 @@ fn spool_memory() -> anyhow::Result<usize> {
     }
 }
 
+/// `sockscope completions SHELL`: the completion script, from the clap
+/// definitions.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) -> anyhow::Result<Status> {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    // Into a buffer first: clap_complete panics on a write error (a closed
+    // pipe); our own write reports it, and `main` exits 0 on a closed pipe.
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "sockscope", &mut buf);
+    out.write_all(&buf)?;
+    Ok(Status::Ok)
+}
+
+/// `sockscope man`: the manual page (roff); each subcommand's options are
+/// in its `--help`.
+pub fn man(out: &mut dyn std::io::Write) -> anyhow::Result<Status> {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut buf)?;
+    out.write_all(&buf)?;
+    Ok(Status::Ok)
+}
+
+/// `--host-from REGEX`: a regex with a capture group.
+fn host_regex(r: &str) -> anyhow::Result<regex::Regex> {
+    let re = regex::Regex::new(r).map_err(|e| anyhow::anyhow!("--host-from {r:?}: {e}"))?;
+    if re.captures_len() < 2 {
+        anyhow::bail!("--host-from {r:?}: needs a capture group for the host, e.g. 'dc1/([^/]+)/'");
+    }
+    Ok(re)
+}
+
 /// How a run ended, mapped to the exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -59,6 +90,10 @@ pub fn read_inputs_with(
         format: args.input_format,
         tz,
         host: args.host.clone(),
+        host_from: match &args.host_from {
+            Some(r) => Some(host_regex(r)?),
+            None => None,
+        },
         strict: args.strict,
         keep,
         detail,
@@ -84,6 +119,16 @@ pub fn read_inputs_with(
     run.errors = errors;
     for e in &run.errors {
         eprintln!("sockscope: {}", crate::term::visible(&e.to_string()));
+    }
+    for (h, dirs) in &run.host_collisions {
+        let list: Vec<String> = dirs.iter().take(3).map(|d| d.display().to_string()).collect();
+        eprintln!(
+            "sockscope: warning: host {} is named after {} directories in different places ({}{}); they are read as one host — give --host-from REGEX if they are different hosts",
+            crate::term::visible(h),
+            dirs.len(),
+            crate::term::visible(&list.join(", ")),
+            if dirs.len() > 3 { ", …" } else { "" }
+        );
     }
     let status = if run.errors.is_empty() { Status::Ok } else { Status::InputProblems };
     if run.sources.is_empty() {

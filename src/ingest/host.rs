@@ -35,6 +35,39 @@ const COMMAND_PREFIXES: &[&str] = &[
     "stdin",
 ];
 
+/// `--host-from REGEX`: the first capture group of `re` matched against
+/// the path as given (`None` if it does not match).
+pub fn host_from(re: &regex::Regex, path: &Path) -> Option<String> {
+    let p = path.to_string_lossy();
+    let c = re.captures(&p)?;
+    let h = c.get(1)?.as_str();
+    (!h.is_empty()).then(|| h.to_string())
+}
+
+/// The directory a host name was taken from, when the default rules named
+/// the host after the directory holding a command-named file
+/// (`web-1/ss-tan.txt`): two such directories with one name in different
+/// places (`dc1/web-1/`, `dc2/web-1/`; or `<host>/<date>/ss.txt`) would be
+/// merged into one host silently.
+pub fn host_dir(path: &Path) -> Option<std::path::PathBuf> {
+    if path.as_os_str() == "-" || sosreport_host(path).is_some() {
+        return None;
+    }
+    let file = path.file_name()?.to_string_lossy().into_owned();
+    if oswatcher_host(&file).is_some() {
+        return None;
+    }
+    let stem = file.split('.').next().unwrap_or(&file).to_ascii_lowercase();
+    let is_command = COMMAND_PREFIXES.iter().any(|p| {
+        stem == *p || stem.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_', ' ']) || r.is_empty())
+    });
+    if !(is_command || stem.is_empty()) {
+        return None;
+    }
+    let dir = path.parent()?;
+    std::path::absolute(dir).ok()
+}
+
 /// Infers the host of `path`. `None` only for stdin without `--host`.
 pub fn infer_host(path: &Path) -> Option<String> {
     if path.as_os_str() == "-" {

@@ -51,6 +51,9 @@ pub struct IngestConfig {
     pub format: InputFormat,
     pub tz: Option<TzPolicy>,
     pub host: Option<String>,
+    /// `--host-from`: the host is the first capture group of this regex
+    /// matched against each input's path.
+    pub host_from: Option<regex::Regex>,
     pub strict: bool,
     /// Top-K kept per snapshot for every ranked list.
     pub keep: usize,
@@ -80,6 +83,7 @@ impl Default for IngestConfig {
             store: Arc::new(Store::default()),
             rows: None,
             encoding: None,
+            host_from: None,
         }
     }
 }
@@ -188,6 +192,9 @@ pub struct Ingested {
     pub errors: Vec<InputError>,
     /// Files found in directories that are not captures.
     pub skipped: Vec<PathBuf>,
+    /// Hosts named after same-named directories in different places (read
+    /// as one host): host → the directories.
+    pub host_collisions: Vec<(String, Vec<PathBuf>)>,
 }
 
 impl Ingested {
@@ -249,6 +256,11 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
 
     // Every batch stored and every row written before anything reads them.
     cfg.store.finish();
+    let same_name = if cfg.host.is_none() && cfg.host_from.is_none() {
+        host_collisions(inputs)
+    } else {
+        Default::default()
+    };
     let mut out = Ingested { store: cfg.store.clone(), ..Ingested::default() };
     for (_, r) in results {
         match r {
@@ -281,7 +293,31 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
             One::Deferred => {}
         }
     }
+    for s in &mut out.sources {
+        if let Some(dirs) = same_name.get(&s.host) {
+            s.notes.push(format!(
+                "host {} is named after {} directories in different places ({}): they are read as one host; give --host-from REGEX if they are different hosts",
+                s.host,
+                dirs.len(),
+                dirs.iter().take(3).map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    out.host_collisions = same_name.into_iter().map(|(h, d)| (h, d.into_iter().collect())).collect();
     out
+}
+
+/// Hosts that the default rules named after directories with the same
+/// name in different places: host → those directories.
+fn host_collisions(inputs: &[Input]) -> BTreeMap<String, std::collections::BTreeSet<PathBuf>> {
+    let mut dirs: BTreeMap<String, std::collections::BTreeSet<PathBuf>> = BTreeMap::new();
+    for i in inputs {
+        if let (Some(d), Some(h)) = (host::host_dir(&i.path), host::infer_host(&i.path)) {
+            dirs.entry(h).or_default().insert(d);
+        }
+    }
+    dirs.retain(|_, d| d.len() > 1);
+    dirs
 }
 
 /// Local ports in `lo..=hi` that a LISTEN row of `path` listens on, sorted.
@@ -399,7 +435,14 @@ fn ingest_one(
         Ok(x) => x,
         Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
     };
-    let host = cfg.host.clone().or_else(|| host::infer_host(path)).unwrap_or_else(|| "stdin".to_string());
+    let from_path = cfg.host_from.as_ref().map(|re| host::host_from(re, path));
+    let host = cfg
+        .host
+        .clone()
+        .or_else(|| from_path.clone().flatten())
+        .or_else(|| host::infer_host(path))
+        .unwrap_or_else(|| "stdin".to_string());
+    let unmatched = matches!(from_path, Some(None));
     let display = if stdin { "-".to_string() } else { path.display().to_string() };
     // Sniff the head of the stream, then put it back.
     let (head, stream) = match sniff::read_head(stream) {
@@ -461,15 +504,20 @@ fn ingest_one(
             "localized output ({l}): titles, headers and states read through its translations"
         ));
     }
-    if enc != encoding::TextEncoding::Utf8
-        && let One::Table(rep, _)
-        | One::Sysctl(rep, _, _)
-        | One::CtStat(rep, _, _)
-        | One::KernelLog(rep, _, _)
-        | One::Counters(rep, _, _) = &mut one
+    if let One::Table(rep, _)
+    | One::Sysctl(rep, _, _)
+    | One::CtStat(rep, _, _)
+    | One::KernelLog(rep, _, _)
+    | One::Counters(rep, _, _) = &mut one
     {
-        rep.encoding = Some(enc.name());
-        rep.notes.push(format!("decoded from {} to UTF-8", enc.name()));
+        if enc != encoding::TextEncoding::Utf8 {
+            rep.encoding = Some(enc.name());
+            rep.notes.push(format!("decoded from {} to UTF-8", enc.name()));
+        }
+        if unmatched {
+            rep.notes
+                .push("--host-from did not match this path: host named by the default rules".to_string());
+        }
     }
     one
 }
