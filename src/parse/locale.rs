@@ -36,6 +36,8 @@
 //! The Windows sources are public captures found through a code-search index over GitHub files; the index
 //! gives a file id but not the repository path, so each comment gives the id and what the file is.
 
+use std::sync::LazyLock;
+
 /// Which tool's catalog an entry comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
@@ -308,23 +310,37 @@ fn without_banners(words: &[&str]) -> Vec<String> {
 /// Matches a line against [`HEADERS`], comparing word sequences (so netstat's variable padding does not
 /// matter). A column header may be followed by the untranslated banners and by that language's trailing
 /// column words (User/Inode/Timer/Path). Returns the kind and language of the longest matching entry.
+/// Each header's words, split once.
+static HEADER_WORDS: LazyLock<Vec<Vec<&'static str>>> =
+    LazyLock::new(|| HEADERS.iter().map(|h| h.text.split_whitespace().collect()).collect());
+
+/// The first word of every header.
+static FIRST_WORDS: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| HEADER_WORDS.iter().filter_map(|w| w.first().copied()).collect());
+
 pub fn header(line: &str) -> Option<(&'static HeaderKind, &'static str)> {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    if words.is_empty() {
+    // Called on every line no parser took (garbage included): a cheap test
+    // on the first word before anything is split or allocated.
+    let first = line.split_whitespace().next()?;
+    if !FIRST_WORDS.contains(&first) {
         return None;
     }
+    let words: Vec<&str> = line.split_whitespace().collect();
     let stripped = without_banners(&words);
     let mut best: Option<(&'static Header, usize)> = None;
-    for entry in HEADERS {
-        let want: Vec<&str> = entry.text.split_whitespace().collect();
+    for (entry, want) in HEADERS.iter().zip(HEADER_WORDS.iter()) {
+        if want.first() != Some(&first) {
+            continue;
+        }
+        let want: &[&str] = want;
         let hit = if entry.kind == ColumnHeader {
             stripped.len() >= want.len()
-                && stripped.iter().zip(&want).all(|(a, b)| a == b)
+                && stripped.iter().zip(want.iter()).all(|(a, b)| a == b)
                 && stripped[want.len()..]
                     .iter()
                     .all(|w| trailing_words(entry.tool, entry.lang).contains(&w.as_str()))
         } else {
-            words == want
+            words.as_slice() == want
         };
         if hit && best.is_none_or(|(_, n)| want.len() > n) {
             best = Some((entry, want.len()));
