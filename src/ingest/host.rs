@@ -3,8 +3,9 @@
 //! In order: `--host NAME`; a sosreport tree (the `hostname` file at the
 //! root, i.e. the directory that holds `sos_commands/`, else the
 //! `sosreport-<host>-…` directory name); an OSWatcher archive file
-//! (`<host>_<tool>_YY.MM.DD.HHMM.dat[.gz]`); otherwise the file name up to
-//! its first dot (`web-1.log` → `web-1`), except when the name is a
+//! (`<host>_<tool>_YY.MM.DD.HHMM.dat[.gz]`); otherwise the file name
+//! without its suffixes, a fully qualified name kept whole (`web-1.log` →
+//! `web-1`, `web-1.dc1.log` → `web-1.dc1`), except when the name is a
 //! command's name (`ss-tan.txt`, `netstat_-W_-neopa`, `nf_conntrack`):
 //! then the host is the directory holding it (`web-1/ss-tan.txt` → `web-1`).
 
@@ -96,7 +97,35 @@ pub fn infer_host(path: &Path) -> Option<String> {
             return Some(d.into_owned());
         }
     }
-    Some(if stem.is_empty() { file } else { stem })
+    Some(if stem.is_empty() { file } else { qualified(&file, &stem) })
+}
+
+/// `stem` and the domain labels after it in `file`: fully qualified names
+/// are kept whole (`web-1.dc1.log` → `web-1.dc1`, `db.example.com.txt` →
+/// `db.example.com`), so two domains never merge into one host. A label is
+/// a domain label when it is a host-name word with a letter in it and not
+/// a command or file-type word (`web-1.ss.log`, `web-1.2024-03-05.txt` →
+/// `web-1`).
+fn qualified(file: &str, stem: &str) -> String {
+    const NOT_DOMAIN: &[&str] =
+        &["log", "txt", "out", "dat", "gz", "zst", "zstd", "bz2", "xz", "csv", "tsv", "json", "cap", "snap"];
+    let mut host = stem.to_string();
+    for label in file.split('.').skip(1) {
+        let lower = label.to_ascii_lowercase();
+        let word = !label.is_empty()
+            && label.len() <= 63
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label.bytes().any(|b| b.is_ascii_alphabetic());
+        let command = COMMAND_PREFIXES
+            .iter()
+            .any(|p| lower == *p || lower.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_'])));
+        if !word || command || NOT_DOMAIN.contains(&lower.as_str()) {
+            break;
+        }
+        host.push('.');
+        host.push_str(label);
+    }
+    host
 }
 
 /// The host of a file inside a sosreport tree.
@@ -161,6 +190,14 @@ mod tests {
         assert_eq!(infer_host(Path::new("db2/netstat_-W_-neopa")).as_deref(), Some("db2"));
         assert_eq!(infer_host(Path::new("host9/nf_conntrack")).as_deref(), Some("host9"));
         assert_eq!(infer_host(Path::new("sstable-node.log")).as_deref(), Some("sstable-node"));
+        // Fully qualified names stay whole: two domains are two hosts.
+        assert_eq!(infer_host(Path::new("caps/web-1.dc1.log")).as_deref(), Some("web-1.dc1"));
+        assert_eq!(infer_host(Path::new("caps/web-1.dc2.log.gz")).as_deref(), Some("web-1.dc2"));
+        assert_eq!(infer_host(Path::new("db.example.com.txt")).as_deref(), Some("db.example.com"));
+        // Tool, date and type suffixes are not domains.
+        assert_eq!(infer_host(Path::new("web-1.ss.log")).as_deref(), Some("web-1"));
+        assert_eq!(infer_host(Path::new("web-1.netstat-an.txt")).as_deref(), Some("web-1"));
+        assert_eq!(infer_host(Path::new("web-1.2024-03-05.txt")).as_deref(), Some("web-1"));
         assert_eq!(infer_host(Path::new("-")), None);
     }
 
