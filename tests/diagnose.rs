@@ -424,3 +424,31 @@ fn diff_between_a_healthy_host_and_an_incident() {
         assert!(o.join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn both_ends_in_the_batch_are_matched_by_four_tuple() {
+    // The scenario's client holds 520 FIN_WAIT2 toward the server's port
+    // 5432, whose application never closes: the server's CLOSE_WAIT.
+    let f = diagnose(&[scenario("fin-wait2-stuck").to_str().unwrap()]);
+    let c = of(&f, "client", "FIN_WAIT2_STUCK");
+    assert!(
+        c.iter().all(|x| number(x, "other end")
+            .starts_with("520 of its FIN_WAIT2 connections are CLOSE_WAIT on server (port 5432)")),
+        "{c:#?}"
+    );
+    let s = one(&f, "server", "CLOSE_WAIT_LEAK");
+    assert!(
+        number(s, "other end")
+            .starts_with("520 of these CLOSE_WAIT connections (port 5432) are FIN_WAIT2 on client")
+    );
+    // In the samples: web-1's CLOSE_WAIT on 443 is client-1's FIN_WAIT2, and a
+    // finding about another port of the same host is not annotated.
+    let f = diagnose(&[samples().to_str().unwrap()]);
+    let leak = of(&f, "web-1", "CLOSE_WAIT_LEAK");
+    assert!(
+        number(leak[0], "other end")
+            .starts_with("46 of these CLOSE_WAIT connections (port 443) are FIN_WAIT2 on client-1")
+    );
+    let queue = one(&f, "web-1", "ACCEPT_QUEUE_FULL");
+    assert!(queue["evidence"]["numbers"].as_array().unwrap().iter().all(|p| p[0] != "other end"), "{queue}");
+}

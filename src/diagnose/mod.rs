@@ -199,6 +199,7 @@ pub fn diagnose(d: &Data<'_>) -> anyhow::Result<Vec<Finding>> {
     rules::conntrack::run(d, &mut out)?;
     rules::config::run(d, &mut out)?;
     let mut out = merge_captures(out);
+    rules::correlate::annotate(d, &mut out);
     sort(&mut out);
     Ok(out)
 }

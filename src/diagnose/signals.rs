@@ -50,6 +50,11 @@ pub struct Signals {
     pub syn_recv: HashMap<(SnapKey, u16), (u64, u64)>,
     /// The remote addresses (hashed) of the SYN_RECV entries still open.
     syn_recv_sources: HashMap<(SnapKey, u16), std::collections::HashSet<u64>>,
+    /// Both ends of connections in FIN_WAIT2, CLOSE_WAIT, SYN_SENT and
+    /// SYN_RECV: (source, state code, hash of the connection with its two
+    /// endpoints in a fixed order) → the local port. The same connection
+    /// seen from its two hosts hashes alike (without NAT between them).
+    pub ends: HashMap<(u32, &'static str, u64), u16>,
     /// Keys not kept past [`MAX_KEYS`].
     pub untracked: u64,
 }
@@ -130,6 +135,31 @@ impl Signals {
             {
                 bump(&mut self.retrans, (snap, remote_addr.to_string()), &mut untracked);
             }
+            if let ("FIN_WAIT2" | "CLOSE_WAIT" | "SYN_SENT" | "SYN_RECV", Some(lp), Some(rp)) =
+                (st, lport.get(i), rport.get(i))
+            {
+                use std::hash::{Hash, Hasher};
+                let a = (local.get(i).unwrap_or(""), lp);
+                let b = (remote_addr, rp);
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                if a <= b {
+                    (a, b).hash(&mut h)
+                } else {
+                    (b, a).hash(&mut h)
+                }
+                let state: &'static str = match st {
+                    "FIN_WAIT2" => "FIN_WAIT2",
+                    "CLOSE_WAIT" => "CLOSE_WAIT",
+                    "SYN_SENT" => "SYN_SENT",
+                    _ => "SYN_RECV",
+                };
+                let key = (source, state, h.finish());
+                if self.ends.len() < MAX_KEYS || self.ends.contains_key(&key) {
+                    self.ends.insert(key, lp);
+                } else {
+                    untracked += 1;
+                }
+            }
             match st {
                 "ESTABLISHED" => {
                     for (full, q) in [(false, recv_q.get(i)), (true, send_q.get(i))] {
@@ -209,8 +239,9 @@ fn wanted(r: &SocketRecord<'_>) -> bool {
     let retransmitting =
         || r.timer.is_some_and(|t| t.kind == TimerKind::On && u32::from(t.retrans) >= RETRANS_MIN);
     match r.state {
-        TcpState::FinWait2 | TcpState::SynRecv => true,
-        TcpState::CloseWait => r.process().is_none() || retransmitting(),
+        // The two ends of a stuck close or handshake, for matching across
+        // hosts (and FIN_WAIT2's persistence, SYN_RECV's sources).
+        TcpState::FinWait2 | TcpState::SynRecv | TcpState::SynSent | TcpState::CloseWait => true,
         TcpState::Established => {
             r.recv_q.is_some_and(|q| q >= QUEUE_FULL)
                 || r.send_q.is_some_and(|q| q >= QUEUE_FULL)

@@ -5,6 +5,7 @@
 pub mod closing;
 pub mod config;
 pub mod conntrack;
+pub mod correlate;
 pub mod ports;
 pub mod queues;
 
