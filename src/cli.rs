@@ -88,6 +88,11 @@ pub struct InputArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// No progress bar (it is drawn only when stderr is a terminal and
+    /// the work takes more than a second).
+    #[arg(long, short)]
+    pub quiet: bool,
+
     /// Text encoding of every input, when detection cannot tell (it finds
     /// UTF-16 and UTF-8 byte-order marks, UTF-16 without one, and legacy
     /// code pages holding a known localized header).

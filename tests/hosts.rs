@@ -74,3 +74,18 @@ fn completions_and_the_manual_page_come_from_the_cli_definition() {
     let man = String::from_utf8(out.stdout).unwrap();
     assert!(man.contains(".TH sockscope 1") && man.contains("diagnose"), "{man}");
 }
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal_or_with_quiet() {
+    for quiet in [false, true] {
+        let mut c = sockscope();
+        c.args(["summary", "--format", "json"]).arg(samples());
+        if quiet {
+            c.arg("--quiet");
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("ETA") && !err.contains('\r'), "{err}");
+    }
+}

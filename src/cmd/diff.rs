@@ -46,6 +46,7 @@ fn read_side(path: &Path, tz: Option<&String>, top: usize) -> anyhow::Result<(Si
         threads: None,
         input_encoding: None,
         host_from: None,
+        quiet: true,
     };
     let sink = super::diagnose::signal_sink();
     let (run, status) = read_inputs_with(

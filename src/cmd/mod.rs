@@ -5,6 +5,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod explain;
 pub mod export;
+mod progress;
 pub mod report;
 pub mod summary;
 
@@ -86,7 +87,7 @@ pub fn read_inputs_with(
         Some(z) => Some(TzPolicy::parse(z).map_err(|e| anyhow::anyhow!("--tz {z}: {e}"))?),
         None => None,
     };
-    let cfg = IngestConfig {
+    let mut cfg = IngestConfig {
         format: args.input_format,
         tz,
         host: args.host.clone(),
@@ -108,13 +109,17 @@ pub fn read_inputs_with(
         store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
         rows,
         encoding: args.input_encoding,
+        progress: None,
     };
     if let Some(n) = args.threads {
         // Ignored if the global pool already exists (tests call this twice).
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
     }
     let (inputs, mut errors) = discover(&args.inputs);
+    let bar = (!args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| progress::Bar::start(&inputs, &mut cfg));
     let mut run = ingest(&inputs, &cfg);
+    drop(bar);
     errors.append(&mut run.errors);
     run.errors = errors;
     for e in &run.errors {

@@ -54,6 +54,8 @@ pub struct IngestConfig {
     /// `--host-from`: the host is the first capture group of this regex
     /// matched against each input's path.
     pub host_from: Option<regex::Regex>,
+    /// Bytes and files read, for the progress bar.
+    pub progress: Option<Arc<read::Progress>>,
     pub strict: bool,
     /// Top-K kept per snapshot for every ranked list.
     pub keep: usize,
@@ -84,6 +86,7 @@ impl Default for IngestConfig {
             rows: None,
             encoding: None,
             host_from: None,
+            progress: None,
         }
     }
 }
@@ -323,7 +326,7 @@ fn host_collisions(inputs: &[Input]) -> BTreeMap<String, std::collections::BTree
 /// Local ports in `lo..=hi` that a LISTEN row of `path` listens on, sorted.
 fn listening_in_range(path: &Path, lo: u16, hi: u16, enc: Option<encoding::TextEncoding>) -> Vec<u16> {
     use crate::parse::{Line, LineState, Section, classify};
-    let Ok((stream, _, _)) = read::open_text(path, enc) else { return Vec::new() };
+    let Ok((stream, _, _)) = read::open_text(path, enc, None) else { return Vec::new() };
     let pool = BufPool::default();
     let mut ports = std::collections::BTreeSet::new();
     let finder = memchr::memmem::Finder::new(b"LISTEN");
@@ -431,7 +434,12 @@ fn ingest_one(
     // A pipe, FIFO or `<(…)` can be read only once: like stdin, it is read
     // in phase 1 and gets no listening-port pre-scan.
     let once = stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file());
-    let (stream, comp, enc) = match read::open_text(path, cfg.encoding) {
+    // Bytes are counted as they are read in the pass that reads the whole
+    // file (phase 1 only sniffs socket tables; companions are counted whole
+    // when done).
+    let counting = fold_for.is_some() || once;
+    let progress = if counting { cfg.progress.clone() } else { None };
+    let (stream, comp, enc) = match read::open_text(path, cfg.encoding, progress) {
         Ok(x) => x,
         Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
     };
@@ -517,6 +525,15 @@ fn ingest_one(
         if unmatched {
             rep.notes
                 .push("--host-from did not match this path: host named by the default rules".to_string());
+        }
+    }
+    if !matches!(one, One::Deferred)
+        && let Some(p) = &cfg.progress
+    {
+        p.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !counting {
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            p.bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
         }
     }
     one

@@ -55,6 +55,36 @@ pub fn detect(head: &[u8]) -> Compression {
 
 /// Opens a path (or stdin for `-`) as a decompressed byte stream.
 pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    open_counting(path, None)
+}
+
+/// Bytes read from input files, for the progress bar (compressed bytes:
+/// what the files' sizes add up to).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub bytes: std::sync::atomic::AtomicU64,
+    pub files: std::sync::atomic::AtomicU64,
+}
+
+/// A reader that adds what it reads to a [`Progress`].
+struct Counting<R> {
+    inner: R,
+    progress: std::sync::Arc<Progress>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.bytes.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// [`open`], counting the raw bytes read into `progress` when given.
+pub fn open_counting(
+    path: &Path,
+    progress: Option<std::sync::Arc<Progress>>,
+) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     if path.as_os_str() == "-" {
         return sniffed(Box::new(io::stdin()));
     }
@@ -63,10 +93,22 @@ pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     // A regular file is rewound and read directly (its reads go straight
     // into our buffers); pipes and FIFOs get the sniffed bytes chained back.
     let comp = detect(&head);
-    if file.seek(SeekFrom::Start(0)).is_err() {
-        return wrap(Box::new(io::Cursor::new(head).chain(file)), comp);
-    }
-    wrap(Box::new(file), comp)
+    let raw: Box<dyn Read + Send> = if file.seek(SeekFrom::Start(0)).is_err() {
+        if let Some(p) = &progress {
+            p.bytes.fetch_add(head.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        let rest: Box<dyn Read + Send> = match progress {
+            Some(progress) => Box::new(Counting { inner: file, progress }),
+            None => Box::new(file),
+        };
+        Box::new(io::Cursor::new(head).chain(rest))
+    } else {
+        match progress {
+            Some(progress) => Box::new(Counting { inner: file, progress }),
+            None => Box::new(file),
+        }
+    };
+    wrap(raw, comp)
 }
 
 /// [`open`], then decoded to UTF-8 from its text encoding (`forced`, else
@@ -74,8 +116,9 @@ pub fn open(path: &Path) -> io::Result<(Box<dyn Read + Send>, Compression)> {
 pub fn open_text(
     path: &Path,
     forced: Option<super::encoding::TextEncoding>,
+    progress: Option<std::sync::Arc<Progress>>,
 ) -> io::Result<(Box<dyn Read + Send>, Compression, super::encoding::TextEncoding)> {
-    let (stream, comp) = open(path)?;
+    let (stream, comp) = open_counting(path, progress)?;
     let (stream, enc) = text(stream, forced)?;
     Ok((stream, comp, enc))
 }
