@@ -227,50 +227,6 @@ impl<'a> Data<'a> {
         self.snaps.keys().map(|k| (*k, self.counts(k.0, k.1)))
     }
 
-    /// Rows of a per-snapshot ranking table that pass `filter`, over every
-    /// batch (each batch filtered on its own: never a whole table in
-    /// memory).
-    pub fn scan(&self, table: &crate::table::Schema, filter: Expr) -> PolarsResult<DataFrame> {
-        let mut out: Option<DataFrame> = None;
-        for b in self.store().batches() {
-            let df = b.frame(table)?.lazy().filter(filter.clone()).collect()?;
-            if df.height() == 0 {
-                continue;
-            }
-            match &mut out {
-                None => out = Some(df),
-                Some(o) => {
-                    o.vstack_mut(&df)?;
-                }
-            }
-        }
-        Ok(out.map_or_else(
-            || table.empty(),
-            |mut o| {
-                o.rechunk_mut();
-                o
-            },
-        ))
-    }
-
-    /// Calls `f` with every row of a per-snapshot table that passes
-    /// `filter`, a batch at a time, keeping nothing: for lookups where only
-    /// some rows are wanted (`f` decides).
-    pub fn for_rows(
-        &self,
-        table: &crate::table::Schema,
-        filter: Expr,
-        mut f: impl FnMut(RowOf<'_>),
-    ) -> PolarsResult<()> {
-        for b in self.store().batches() {
-            let df = b.frame(table)?.lazy().filter(filter.clone()).collect()?;
-            for r in rows(&df) {
-                f(r);
-            }
-        }
-        Ok(())
-    }
-
     /// The `snapshots` columns the rules read.
     fn snapshot_columns() -> Vec<Expr> {
         let mut c: Vec<Expr> = [
@@ -290,47 +246,92 @@ impl<'a> Data<'a> {
         c
     }
 
-    /// Snapshots that pass `filter` (the rules' columns only).
-    pub fn snapshots_where(&self, filter: Expr) -> PolarsResult<DataFrame> {
-        let mut out: Option<DataFrame> = None;
+    /// Each batch's rows of `table` that pass `filter` (only `select`ed
+    /// columns when given): batch by batch, never a whole table in memory.
+    fn per_batch(
+        &self,
+        table: &crate::table::Schema,
+        filter: &Expr,
+        select: Option<&[Expr]>,
+        mut f: impl FnMut(DataFrame) -> PolarsResult<()>,
+    ) -> PolarsResult<()> {
         for b in self.store().batches() {
-            let df = b
-                .frame(&snapshots::SCHEMA)?
-                .lazy()
-                .filter(filter.clone())
-                .select(Self::snapshot_columns())
-                .collect()?;
+            let mut q = b.frame(table)?.lazy().filter(filter.clone());
+            if let Some(c) = select {
+                q = q.select(c);
+            }
+            f(q.collect()?)?;
+        }
+        Ok(())
+    }
+
+    /// [`Data::per_batch`], the batches stacked (for candidate rows, which
+    /// are few); an empty frame of the right columns when none pass.
+    fn stacked(
+        &self,
+        table: &crate::table::Schema,
+        filter: Expr,
+        select: Option<&[Expr]>,
+    ) -> PolarsResult<DataFrame> {
+        let mut out: Option<DataFrame> = None;
+        self.per_batch(table, &filter, select, |df| {
             match &mut out {
                 None => out = Some(df),
-                Some(o) => {
+                Some(o) if df.height() > 0 => {
                     o.vstack_mut(&df)?;
                 }
+                Some(_) => {}
             }
-        }
+            Ok(())
+        })?;
         match out {
             Some(mut o) => {
                 o.rechunk_mut();
                 Ok(o)
             }
-            None => snapshots::SCHEMA.empty().lazy().select(Self::snapshot_columns()).collect(),
+            None => {
+                let empty = table.empty().lazy();
+                match select {
+                    Some(c) => empty.select(c).collect(),
+                    None => empty.collect(),
+                }
+            }
         }
+    }
+
+    /// Rows of a per-snapshot ranking table that pass `filter`, over every
+    /// batch (each batch filtered on its own).
+    pub fn scan(&self, table: &crate::table::Schema, filter: Expr) -> PolarsResult<DataFrame> {
+        self.stacked(table, filter, None)
+    }
+
+    /// Calls `f` with every row of a per-snapshot table that passes
+    /// `filter`, a batch at a time, keeping nothing: for lookups where only
+    /// some rows are wanted (`f` decides).
+    pub fn for_rows(
+        &self,
+        table: &crate::table::Schema,
+        filter: Expr,
+        mut f: impl FnMut(RowOf<'_>),
+    ) -> PolarsResult<()> {
+        self.per_batch(table, &filter, None, |df| {
+            rows(&df).for_each(&mut f);
+            Ok(())
+        })
+    }
+
+    /// Snapshots that pass `filter` (the rules' columns only).
+    pub fn snapshots_where(&self, filter: Expr) -> PolarsResult<DataFrame> {
+        self.stacked(&snapshots::SCHEMA, filter, Some(&Self::snapshot_columns()))
     }
 
     /// Calls `f` with every snapshot that passes `filter`, a batch at a
     /// time, keeping nothing.
     pub fn for_snapshots(&self, filter: Expr, mut f: impl FnMut(RowOf<'_>)) -> PolarsResult<()> {
-        for b in self.store().batches() {
-            let df = b
-                .frame(&snapshots::SCHEMA)?
-                .lazy()
-                .filter(filter.clone())
-                .select(Self::snapshot_columns())
-                .collect()?;
-            for r in rows(&df) {
-                f(r);
-            }
-        }
-        Ok(())
+        self.per_batch(&snapshots::SCHEMA, &filter, Some(&Self::snapshot_columns()), |df| {
+            rows(&df).for_each(&mut f);
+            Ok(())
+        })
     }
 }
 

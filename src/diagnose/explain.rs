@@ -1869,26 +1869,8 @@ mod tests {
     ];
     const CONCEPTS: &[&str] =
         &["ephemeral ports", "orphans", "accept queue", "conntrack", "Recv-Q/Send-Q", "confidence"];
-    /// tcp-facts.md A3, in order: R1..R17.
-    const RULES: &[&str] = &[
-        "PORT_EXHAUSTION",
-        "TIME_WAIT_CHURN",
-        "TW_BUCKETS_LIMIT",
-        "CLOSE_WAIT_LEAK",
-        "CLOSE_WAIT_UNACCEPTED",
-        "FIN_WAIT2_STUCK",
-        "ACCEPT_QUEUE_FULL",
-        "SYN_RECV_HIGH",
-        "SYN_SENT_HIGH",
-        "CLOSING_STATES_STUCK",
-        "ORPHANS",
-        "CONNTRACK_FULL",
-        "CONNTRACK_COMPOSITION",
-        "CONNTRACK_HASH",
-        "QUEUE_BACKPRESSURE",
-        "RETRANSMITTING",
-        "CONFIG_MYTHS",
-    ];
+    /// tcp-facts.md A3, in order: R1..R17 (the rules `diagnose` runs).
+    const RULES: &[&str] = &crate::diagnose::RULES;
 
     fn topic(name: &str) -> &'static Topic {
         TOPICS.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no topic {name}"))
