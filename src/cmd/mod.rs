@@ -106,7 +106,14 @@ pub fn read_inputs_with(
         } else {
             crate::ingest::read::CHUNK_SIZE
         },
-        store: std::sync::Arc::new(Store::with_budget(spool_memory()?)),
+        // A row sink (export, diagnose, report) builds row frames next to
+        // the tables: the tables get a smaller share of memory then.
+        store: std::sync::Arc::new(Store::with_budget(
+            match (&rows, std::env::var_os("SOCKSCOPE_SPOOL_MEMORY")) {
+                (Some(_), None) => MEMORY_BUDGET / 3,
+                _ => spool_memory()?,
+            },
+        )),
         rows,
         encoding: args.input_encoding,
         progress: None,

@@ -18,7 +18,7 @@ pub const QUEUE_FULL: u64 = 1 << 20;
 /// Retransmissions that count as retransmitting (tcp-facts R16).
 pub const RETRANS_MIN: u32 = 3;
 /// Entries kept per map; past it, new keys are counted, not kept.
-pub const MAX_KEYS: usize = 1 << 18;
+pub const MAX_KEYS: usize = 1 << 17;
 
 /// A snapshot: (source, tool, index).
 pub type SnapKey = (u32, Kind, u32);
