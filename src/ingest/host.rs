@@ -45,6 +45,15 @@ pub fn host_from(re: &regex::Regex, path: &Path) -> Option<String> {
     (!h.is_empty()).then(|| h.to_string())
 }
 
+/// A file name that names a command (`ss-tan`, `netstat_-W_-neopa`,
+/// `nf_conntrack`), not a host.
+fn is_command(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    COMMAND_PREFIXES.iter().any(|p| {
+        lower == *p || lower.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_', ' ']) || r.is_empty())
+    })
+}
+
 /// The directory a host name was taken from, when the default rules named
 /// the host after the directory holding a command-named file
 /// (`web-1/ss-tan.txt`): two such directories with one name in different
@@ -58,11 +67,8 @@ pub fn host_dir(path: &Path) -> Option<std::path::PathBuf> {
     if oswatcher_host(&file).is_some() {
         return None;
     }
-    let stem = file.split('.').next().unwrap_or(&file).to_ascii_lowercase();
-    let is_command = COMMAND_PREFIXES.iter().any(|p| {
-        stem == *p || stem.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_', ' ']) || r.is_empty())
-    });
-    if !(is_command || stem.is_empty()) {
+    let stem = file.split('.').next().unwrap_or(&file);
+    if !(is_command(stem) || stem.is_empty()) {
         return None;
     }
     let dir = path.parent()?;
@@ -82,14 +88,7 @@ pub fn infer_host(path: &Path) -> Option<String> {
         return Some(h);
     }
     let stem = file.split('.').next().unwrap_or(&file).to_string();
-    let is_command = {
-        let lower = stem.to_ascii_lowercase();
-        COMMAND_PREFIXES.iter().any(|p| {
-            lower == *p
-                || lower.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_', ' ']) || r.is_empty())
-        })
-    };
-    if (is_command || stem.is_empty())
+    if (is_command(&stem) || stem.is_empty())
         && let Some(dir) = path.parent().and_then(|p| p.file_name())
     {
         let d = dir.to_string_lossy();
@@ -116,9 +115,7 @@ fn qualified(file: &str, stem: &str) -> String {
             && label.len() <= 63
             && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && label.bytes().any(|b| b.is_ascii_alphabetic());
-        let command = COMMAND_PREFIXES
-            .iter()
-            .any(|p| lower == *p || lower.strip_prefix(p).is_some_and(|r| r.starts_with(['-', '_'])));
+        let command = is_command(label);
         if !word || command || NOT_DOMAIN.contains(&lower.as_str()) {
             break;
         }
