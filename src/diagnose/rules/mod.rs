@@ -104,9 +104,14 @@ pub fn cap_per_host(mut f: Vec<super::Finding>) -> Vec<super::Finding> {
     f.sort_by(|a, b| a.host.cmp(&b.host).then(b.severity.cmp(&a.severity)));
     let mut out: Vec<super::Finding> = Vec::new();
     let mut more: HashMap<String, usize> = HashMap::new();
+    // Counted by subject: the same subject seen in several captures of a
+    // host is one finding once the captures are merged (`merge_captures`).
+    let subject = |f: &super::Finding| if f.subject.is_empty() { f.title.clone() } else { f.subject.clone() };
     for x in f {
-        let kept = out.iter().filter(|o| o.host == x.host).count();
-        if kept < PER_HOST {
+        let mut subjects: Vec<String> = out.iter().filter(|o| o.host == x.host).map(subject).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        if subjects.contains(&subject(&x)) || subjects.len() < PER_HOST {
             out.push(x);
         } else {
             *more.entry(x.host.clone()).or_default() += 1;
