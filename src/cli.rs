@@ -133,6 +133,27 @@ pub struct ReportArgs {
     /// Rows per hotspot table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
+
+    /// Hosts given a section of their own: `all`, or at most N, chosen
+    /// by what matters (critical findings, warnings, then how unusual
+    /// the host is against the fleet). Every host stays in the fleet
+    /// table either way.
+    #[arg(long, default_value = "50", value_name = "N|all", value_parser = parse_hosts)]
+    pub hosts: HostSections,
+}
+
+/// How many hosts a report details (`--hosts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostSections {
+    All,
+    AtMost(usize),
+}
+
+fn parse_hosts(s: &str) -> Result<HostSections, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(HostSections::All);
+    }
+    s.parse::<usize>().map(HostSections::AtMost).map_err(|_| format!("expected a number or `all`, got `{s}`"))
 }
 
 #[derive(Debug, Args)]

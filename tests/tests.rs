@@ -8,6 +8,7 @@ mod corpus;
 mod diagnose;
 mod encoding;
 mod export;
+mod fleet;
 mod hosts;
 mod regression;
 mod report;

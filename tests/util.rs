@@ -85,3 +85,16 @@ pub fn assert_accounting(doc: &Value) {
         }
     }
 }
+
+/// The report's anchors: lowercase letters, digits and single dashes.
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}

@@ -63,6 +63,49 @@ pub fn host_states(a: &Analysis<'_>) -> anyhow::Result<HostStates> {
     Ok(HostStates { hosts, values, states })
 }
 
+/// The busiest remote address of each host's main capture at its last
+/// snapshot (the `peers` table's rank 1): host → (address, direction,
+/// sockets).
+pub fn top_peers(
+    a: &Analysis<'_>,
+) -> anyhow::Result<std::collections::BTreeMap<String, (String, String, u64)>> {
+    use polars::prelude::*;
+    let views = main_views(a);
+    let keys = DataFrame::new_infer_height(vec![
+        Column::new("host".into(), views.iter().map(|v| v.host).collect::<Vec<_>>()),
+        Column::new("source_id".into(), views.iter().map(|v| v.source as u32).collect::<Vec<_>>()),
+        Column::new("kind".into(), views.iter().map(|v| v.kind.name()).collect::<Vec<_>>()),
+        Column::new("index".into(), views.iter().map(|v| v.last().0.index as u32).collect::<Vec<_>>()),
+    ])?;
+    let cols = ["source_id", "kind", "index", "rank", "remote_addr", "direction", "count"];
+    // Rank 1 only, batch by batch: a long loop's whole peers table is
+    // never in memory at once.
+    let mut firsts = Vec::new();
+    for b in a.run.store.batches() {
+        let df = b.columns(&crate::table::peers::SCHEMA, Some(&cols))?;
+        firsts.push(df.lazy().filter(col("rank").eq(lit(1u32))).collect()?);
+    }
+    let peers = match firsts.len() {
+        0 => return Ok(Default::default()),
+        _ => concat(firsts.into_iter().map(|d| d.lazy()).collect::<Vec<_>>(), UnionArgs::default())?,
+    };
+    let on = [col("source_id"), col("kind"), col("index")];
+    let m = keys.lazy().join(peers, on.clone(), on, JoinArgs::new(JoinType::Inner)).collect()?;
+    let (h, addr, dir, n) = (
+        m.column("host")?.str()?,
+        m.column("remote_addr")?.str()?,
+        m.column("direction")?.str()?,
+        m.column("count")?.u64()?,
+    );
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..m.height() {
+        if let (Some(h), Some(addr), Some(dir), Some(n)) = (h.get(i), addr.get(i), dir.get(i), n.get(i)) {
+            out.insert(h.to_string(), (addr.to_string(), dir.to_string(), n));
+        }
+    }
+    Ok(out)
+}
+
 /// The state worth following across the fleet: the non-ESTABLISHED,
 /// non-LISTEN state with the highest count anywhere (CLOSE_WAIT on ties,
 /// because a leak is what fleet views are usually opened for).

@@ -18,6 +18,7 @@ pub mod peers;
 pub mod series;
 pub mod states;
 pub mod timeline;
+pub mod unusual;
 
 use std::collections::BTreeMap;
 
@@ -140,6 +141,12 @@ pub struct Analysis<'a> {
     /// The state worth following across the fleet, and each host's course
     /// of it in [`FLEET_TIME_BUCKETS`] slices: (state, hosts, values).
     pub fleet_time: Option<FleetTime>,
+    /// How unusual each host of [`Analysis::fleet`] is, in its order.
+    pub unusual: Vec<Option<unusual::Deviation>>,
+    /// The hosts whose captures were read whole and ran every pass (`None`:
+    /// all). The others' views hold counts and courses only: a fleet of
+    /// thousands is summarized without holding every host's rankings.
+    pub detailed: Option<std::collections::BTreeSet<String>>,
 }
 
 /// (state, hosts, per host its values in [`FLEET_TIME_BUCKETS`] slices).
@@ -148,24 +155,28 @@ pub type FleetTime = (&'static str, Vec<String>, Vec<Vec<u64>>);
 /// Slices of each host's capture in the fleet time view.
 pub const FLEET_TIME_BUCKETS: usize = 40;
 
-/// One snapshot, read back whole (detail included) from the tables.
+/// One snapshot, read back from the tables: whole (rankings and detail)
+/// or, without `whole`, only its counts.
 fn snapshot_at(
     run: &Ingested,
     source: u32,
     kind: Kind,
     index: u32,
+    whole: bool,
 ) -> anyhow::Result<(SnapshotSummary, KindSummary)> {
     let key = crate::table::Key { source, kind, index };
     for b in run.store.batches() {
         if b.source != source || index < b.first || index > b.last {
             continue;
         }
-        let found = crate::table::read::summaries(&b)?
+        let found = crate::table::read::summaries_with(&b, whole)?
             .into_iter()
             .find(|(s, k)| s.index as u32 == index && k.kind == kind);
         if let Some((s, mut k)) = found {
-            let d = crate::table::read::detail(&b, &key)?;
-            k.attach_detail(d.map(Box::new));
+            if whole {
+                let d = crate::table::read::detail(&b, &key)?;
+                k.attach_detail(d.map(Box::new));
+            }
             return Ok((s, k));
         }
     }
@@ -176,6 +187,17 @@ impl<'a> Analysis<'a> {
     /// Reads the run's snapshots once (from the tables), builds the views
     /// and runs every pass; rankings keep `top` rows.
     pub fn build(run: &'a Ingested, top: usize) -> anyhow::Result<Analysis<'a>> {
+        Self::build_for(run, top, |_| None)
+    }
+
+    /// [`Analysis::build`], with every pass and the rankings only for the
+    /// hosts `choose` names (`None`: all). `choose` sees the analysis
+    /// with the fleet views done and no capture read whole yet.
+    pub fn build_for(
+        run: &'a Ingested,
+        top: usize,
+        choose: impl FnOnce(&Analysis<'a>) -> Option<std::collections::BTreeSet<String>>,
+    ) -> anyhow::Result<Analysis<'a>> {
         let sysctl = crate::ingest::host_sysctls(
             run.sysctls.iter().map(|(idx, map)| (run.sources[*idx].host.as_str(), map)),
         );
@@ -222,8 +244,9 @@ impl<'a> Analysis<'a> {
             series.finish();
             series.courses = courses.remove(&(source, kind)).unwrap_or_default();
             let range = sysctl.get(src.host.as_str()).and_then(|m| crate::parse::sysctl::port_range(m));
-            let peak_snap = snapshot_at(run, source, kind, peak)?;
-            let last_snap = if last == peak { None } else { Some(snapshot_at(run, source, kind, last)?) };
+            let peak_snap = snapshot_at(run, source, kind, peak, false)?;
+            let last_snap =
+                if last == peak { None } else { Some(snapshot_at(run, source, kind, last, false)?) };
             views.push(SourceView {
                 source: source as usize,
                 host: &src.host,
@@ -239,16 +262,53 @@ impl<'a> Analysis<'a> {
         }
         // In source order, then by tool, as the tables are.
         views.sort_by_key(|v| (v.source, v.kind));
-        for v in &mut views {
-            v.results = ViewResults::of(v, top);
-        }
-        let mut a = Analysis { run, views, sysctl, fleet: Default::default(), fleet_time: None };
+        let mut a = Analysis {
+            run,
+            views,
+            sysctl,
+            fleet: Default::default(),
+            fleet_time: None,
+            unusual: Vec::new(),
+            detailed: None,
+        };
         a.fleet = fleet::host_states(&a)?;
+        a.unusual = unusual::deviations(&a.fleet);
         a.fleet_time = fleet::state_to_follow(&a).map(|s| {
             let (hosts, values) = fleet::host_time(&a, s, FLEET_TIME_BUCKETS);
             (s, hosts, values)
         });
+        // The chosen hosts' peaks and lasts again, whole, then the passes.
+        a.detailed = choose(&a);
+        let detailed = a.detailed.take();
+        for v in &mut a.views {
+            if detailed.as_ref().is_some_and(|d| !d.contains(v.host)) {
+                continue;
+            }
+            let (source, kind) = (v.source as u32, v.kind);
+            v.peak = snapshot_at(run, source, kind, v.peak.0.index as u32, true)?;
+            if let Some(l) = &mut v.last {
+                *l = snapshot_at(run, source, kind, l.0.index as u32, true)?;
+            }
+            v.results = ViewResults::of(v, top);
+        }
+        a.detailed = detailed;
         Ok(a)
+    }
+
+    /// Indices into [`Analysis::fleet`], the most unusual host first (then
+    /// by name): the order of the fleet table and heatmaps.
+    pub fn fleet_order(&self) -> Vec<usize> {
+        let mag = |i: usize| self.unusual.get(i).and_then(|d| d.as_ref()).map_or(0.0, |d| d.magnitude());
+        let mut order: Vec<usize> = (0..self.fleet.hosts.len()).collect();
+        order.sort_by(|a, b| {
+            mag(*b).total_cmp(&mag(*a)).then(self.fleet.hosts[*a].cmp(&self.fleet.hosts[*b]))
+        });
+        order
+    }
+
+    /// Whether `host`'s captures were read whole (see [`Analysis::build_for`]).
+    pub fn is_detailed(&self, host: &str) -> bool {
+        self.detailed.as_ref().is_none_or(|d| d.contains(host))
     }
 
     /// The main capture among `views` — the one rule behind the fleet
@@ -279,7 +339,7 @@ impl<'a> Analysis<'a> {
         index: usize,
         top: usize,
     ) -> anyhow::Result<Vec<peers::HotspotTable>> {
-        let (_, k) = snapshot_at(self.run, view.source as u32, view.kind, index as u32)?;
+        let (_, k) = snapshot_at(self.run, view.source as u32, view.kind, index as u32, true)?;
         Ok(k.detail.as_deref().map(|d| peers::hotspots(d, top)).unwrap_or_default())
     }
 

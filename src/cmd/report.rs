@@ -35,7 +35,8 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let written = (|| -> anyhow::Result<()> {
         let findings = super::diagnose::findings(&run, sink, None)?;
         let mut doc = render::json::build(&run, top);
-        let analysis = Analysis::build(&run, top)?;
+        let analysis =
+            Analysis::build_for(&run, top, |a| render::report::choose_hosts(a, &findings, args.hosts))?;
         report.create_dir(render::report::CHARTS)?;
         let page = render::report::build(&analysis, &findings, top, &generated_at(), &report)?;
         doc.findings = Some(findings);

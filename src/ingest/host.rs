@@ -7,7 +7,9 @@
 //! without its suffixes, a fully qualified name kept whole (`web-1.log` →
 //! `web-1`, `web-1.dc1.log` → `web-1.dc1`), except when the name is a
 //! command's name (`ss-tan.txt`, `netstat_-W_-neopa`, `nf_conntrack`):
-//! then the host is the directory holding it (`web-1/ss-tan.txt` → `web-1`).
+//! then the host is the directory holding it (`web-1/ss-tan.txt` → `web-1`),
+//! or the first above it not named after a date
+//! (`web-1/2026-12-01/ss.txt` → `web-1`).
 
 use std::path::Path;
 
@@ -71,8 +73,32 @@ pub fn host_dir(path: &Path) -> Option<std::path::PathBuf> {
     if !(is_command(stem) || stem.is_empty()) {
         return None;
     }
-    let dir = path.parent()?;
+    let dir = host_ancestor(path)?;
     std::path::absolute(dir).ok()
+}
+
+/// A directory named after a date or time (`2026-12-01`, `20261201T1000`,
+/// `12.01`): a capture layout's level below the host, never a host.
+fn is_date_dir(name: &str) -> bool {
+    let digits = name.bytes().filter(u8::is_ascii_digit).count();
+    // `2026/12/01/`: the month and day levels are all digits.
+    (digits >= 4 || (digits > 0 && digits == name.len()))
+        && name.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'_' | b':' | b'.' | b'T' | b'Z'))
+}
+
+/// The directory a command-named file's host is named after: its own, or
+/// the first above it that is not named after a date
+/// (`web-1/2026-12-01/ss.txt` → `web-1`).
+fn host_ancestor(path: &Path) -> Option<&Path> {
+    let mut dir = path.parent()?;
+    while let Some(name) = dir.file_name()
+        && is_date_dir(&name.to_string_lossy())
+        && let Some(up) = dir.parent()
+        && up.file_name().is_some()
+    {
+        dir = up;
+    }
+    Some(dir)
 }
 
 /// Infers the host of `path`. `None` only for stdin without `--host`.
@@ -89,7 +115,7 @@ pub fn infer_host(path: &Path) -> Option<String> {
     }
     let stem = file.split('.').next().unwrap_or(&file).to_string();
     if (is_command(&stem) || stem.is_empty())
-        && let Some(dir) = path.parent().and_then(|p| p.file_name())
+        && let Some(dir) = host_ancestor(path).and_then(|p| p.file_name())
     {
         let d = dir.to_string_lossy();
         if d != "." && d != ".." && !d.is_empty() && d != "networking" && d != "sos_commands" {
@@ -196,6 +222,22 @@ mod tests {
         assert_eq!(infer_host(Path::new("web-1.netstat-an.txt")).as_deref(), Some("web-1"));
         assert_eq!(infer_host(Path::new("web-1.2024-03-05.txt")).as_deref(), Some("web-1"));
         assert_eq!(infer_host(Path::new("-")), None);
+    }
+
+    #[test]
+    fn date_directories_below_the_host_are_skipped() {
+        assert_eq!(infer_host(Path::new("fleet/web-1/2026-12-01/ss.txt")).as_deref(), Some("web-1"));
+        assert_eq!(infer_host(Path::new("web-1/20261201T1000Z/ss-tan.txt")).as_deref(), Some("web-1"));
+        assert_eq!(infer_host(Path::new("db-2/2026/12/01/netstat-an.txt")).as_deref(), Some("db-2"));
+        // A date as the first directory of a relative path stays: there is
+        // nothing above it to name the host.
+        assert_eq!(infer_host(Path::new("2026-12-01/ss.txt")).as_deref(), Some("2026-12-01"));
+        // Host names with digits are not dates.
+        assert_eq!(infer_host(Path::new("node-0042/ss.txt")).as_deref(), Some("node-0042"));
+        assert_eq!(
+            host_dir(Path::new("/x/web-1/2026-12-01/ss.txt")).unwrap(),
+            std::path::PathBuf::from("/x/web-1")
+        );
     }
 
     #[test]

@@ -808,7 +808,7 @@ fn ingest_sysctl(
     comp: Compression,
     stream: Box<dyn Read + Send>,
 ) -> (SourceReport, BTreeMap<String, String>, Option<InputError>) {
-    use crate::parse::sysctl::{SysctlLine, parse_line};
+    use crate::parse::sysctl::{SysctlLine, kept, parse_line};
     let mut map = BTreeMap::new();
     let mut in_value = false;
     let (rep, err) =
@@ -816,8 +816,12 @@ fn ingest_sysctl(
             SysctlLine::Entry { key, value } => {
                 // First value wins: repeated keys (dev.cdrom.info) are
                 // multi-line values, not updates.
-                map.entry(String::from_utf8_lossy(key).into_owned())
-                    .or_insert_with(|| String::from_utf8_lossy(value).into_owned());
+                // Parsed either way; only the keys the passes read are kept
+                // (a fleet's per-interface keys would not fit).
+                if kept(key) {
+                    map.entry(String::from_utf8_lossy(key).into_owned())
+                        .or_insert_with(|| String::from_utf8_lossy(value).into_owned());
+                }
                 in_value = true;
                 Taken::Parsed
             }

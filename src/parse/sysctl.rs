@@ -65,6 +65,42 @@ pub fn parse_line(raw: &[u8]) -> SysctlLine<'_> {
     SysctlLine::Entry { key, value }
 }
 
+/// The keys a run keeps from a sysctl capture: the network stack's (Linux
+/// `net.*` and BSD `net.inet.*`, `kern.ipc.*`) and file and process
+/// limits. Per-interface keys (`net.ipv4.conf.eth0.*`, `neigh.*`) are not
+/// kept — a host has hundreds, and a fleet thousands of hosts — except
+/// the `all` and `default` ones.
+pub fn kept(key: &[u8]) -> bool {
+    const LIMITS: &[&[u8]] = &[
+        b"fs.file-max",
+        b"fs.file-nr",
+        b"fs.nr_open",
+        b"kernel.pid_max",
+        b"kernel.threads-max",
+        // The kernel a rule's facts depend on (tcp_tw_recycle is gone in 4.12).
+        b"kernel.osrelease",
+        b"kernel.ostype",
+        b"kern.osrelease",
+        b"kern.ostype",
+        b"kern.maxfiles",
+        b"kern.maxfilesperproc",
+    ];
+    if LIMITS.contains(&key) || key.starts_with(b"kern.ipc.") {
+        return true;
+    }
+    let Some(rest) = key.strip_prefix(b"net.") else { return false };
+    for family in [&b"ipv4."[..], b"ipv6."] {
+        if let Some(r) = rest.strip_prefix(family) {
+            for per_if in [&b"conf."[..], b"neigh."] {
+                if let Some(r) = r.strip_prefix(per_if) {
+                    return r.starts_with(b"all.") || r.starts_with(b"default.");
+                }
+            }
+        }
+    }
+    true
+}
+
 /// `net.ipv4.ip_local_port_range` (`32768\t60999`) of a sysctl capture.
 pub fn port_range(m: &std::collections::BTreeMap<String, String>) -> Option<(u16, u16)> {
     let v = m.get("net.ipv4.ip_local_port_range")?;
@@ -91,6 +127,30 @@ pub fn looks_like_sysctl<'a>(sample: impl Iterator<Item = &'a [u8]>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_network_stacks_keys_are_kept_per_interface_ones_are_not() {
+        for k in [
+            "net.ipv4.ip_local_port_range",
+            "net.ipv4.tcp_max_tw_buckets",
+            "net.core.somaxconn",
+            "net.netfilter.nf_conntrack_max",
+            "net.nf_conntrack_max",
+            "net.ipv4.conf.all.rp_filter",
+            "net.ipv6.neigh.default.gc_thresh3",
+            "net.inet.tcp.msl",
+            "kern.ipc.somaxconn",
+            "fs.file-max",
+            "kernel.osrelease",
+        ] {
+            assert!(kept(k.as_bytes()), "{k}");
+        }
+        for k in
+            ["net.ipv4.conf.eth0.rp_filter", "net.ipv6.conf.lo.mtu", "vm.swappiness", "kernel.random.boot_id"]
+        {
+            assert!(!kept(k.as_bytes()), "{k}");
+        }
+    }
 
     #[test]
     fn linux_bsd_and_equals_forms() {

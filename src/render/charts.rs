@@ -183,24 +183,30 @@ pub fn for_view(v: &SourceView<'_>, top: usize) -> Vec<Chart> {
     out
 }
 
-/// Host × state at each host's last snapshot.
+/// Host × state at each host's last snapshot: the most unusual hosts
+/// first (every host when they fit).
 pub fn fleet_states(a: &Analysis<'_>) -> Option<Chart> {
-    let hs = a.fleet.clone();
+    let hs = &a.fleet;
     if hs.hosts.is_empty() {
         return None;
     }
+    let order: Vec<usize> = a.fleet_order().into_iter().take(FLEET_ROWS).collect();
     let capped = hs.hosts.len() > FLEET_ROWS;
     Some(Chart {
         title: "Sockets by state per host".into(),
         subtitle: format!(
             "{} hosts, last snapshot of each host's main capture{}",
-            hs.hosts.len(),
-            if capped { format!("; top {FLEET_ROWS} hosts by total shown") } else { String::new() }
+            crate::render::thousands(hs.hosts.len() as u64),
+            if capped {
+                format!("; the {FLEET_ROWS} most unusual shown, most unusual first")
+            } else {
+                String::new()
+            }
         ),
         kind: ChartKind::Heatmap {
-            rows: hs.hosts,
+            rows: order.iter().map(|i| hs.hosts[*i].clone()).collect(),
             columns: hs.states.iter().map(|s| s.to_string()).collect(),
-            values: hs.values,
+            values: order.iter().map(|i| hs.values[*i].clone()).collect(),
             value_label: "sockets".into(),
         },
         width: 1000,
@@ -209,10 +215,29 @@ pub fn fleet_states(a: &Analysis<'_>) -> Option<Chart> {
 }
 
 /// One state per host across each host's capture: the fleet's most telling
-/// state, as the analysis chose it.
+/// state, as the analysis chose it; the most unusual hosts first.
 pub fn fleet_time(a: &Analysis<'_>) -> Option<Chart> {
     let (state, hosts, values) = a.fleet_time.as_ref()?;
-    fleet_time_of(state, hosts.clone(), values.clone())
+    let at: std::collections::HashMap<&str, usize> =
+        hosts.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+    let order: Vec<usize> = a
+        .fleet_order()
+        .into_iter()
+        .filter_map(|i| at.get(a.fleet.hosts[i].as_str()).copied())
+        .take(FLEET_ROWS)
+        .collect();
+    let mut c = fleet_time_of(
+        state,
+        order.iter().map(|i| hosts[*i].clone()).collect(),
+        order.iter().map(|i| values[*i].clone()).collect(),
+    )?;
+    if hosts.len() > FLEET_ROWS {
+        c.subtitle.push_str(&format!(
+            "; {FLEET_ROWS} of {} hosts, most unusual first",
+            crate::render::thousands(hosts.len() as u64)
+        ));
+    }
+    Some(c)
 }
 
 /// The fleet time chart of `state` from each host's values.

@@ -144,6 +144,48 @@ pub struct HostSection {
     pub sources: Vec<SourceSection>,
 }
 
+/// One host in the fleet table.
+pub struct FleetRowOut {
+    pub host: String,
+    /// Its section, when it has one.
+    pub anchor: Option<String>,
+    /// Modified z-score (see `analysis::unusual`), formatted, and its
+    /// sort key.
+    pub score: String,
+    pub score_key: String,
+    pub unusual: bool,
+    /// What stands out: "CLOSE_WAIT 412 (fleet median 0)".
+    pub why: String,
+    /// The host's worst finding: (anchor, severity, sort key, rule, title).
+    pub worst: Option<(String, &'static str, u8, &'static str, String)>,
+    pub captures: usize,
+    pub snapshots: String,
+    pub total: String,
+    pub states: Vec<String>,
+    pub top_peer: String,
+}
+
+/// Every host of the run, the most unusual first.
+pub struct FleetTableOut {
+    pub caption: String,
+    pub states: Vec<&'static str>,
+    pub rows: Vec<FleetRowOut>,
+}
+
+impl FleetTableOut {
+    /// The Markdown alignment row.
+    pub fn md_align(&self) -> String {
+        let mut a = vec!["--:", "---", "--:", "---", "---", "--:", "--:", "--:"];
+        a.extend(self.states.iter().map(|_| "--:"));
+        a.push("---");
+        a.join("|")
+    }
+}
+
+/// The page's sortable tables: a click on a header sorts by that column
+/// (numbers by value, `data-v` when a cell has one).
+pub const SORT_SCRIPT: &str = r#"document.querySelectorAll('table.sortable th').forEach(function(th){th.addEventListener('click',function(){var t=th.closest('table'),b=t.tBodies[0],i=th.cellIndex,num=th.classList.contains('n');var dir=th.getAttribute('aria-sort')==='descending'?1:-1;t.querySelectorAll('th').forEach(function(x){x.removeAttribute('aria-sort')});th.setAttribute('aria-sort',dir<0?'descending':'ascending');function key(r){var c=r.cells[i],v=c.getAttribute('data-v');if(v!==null)return parseFloat(v);var s=c.textContent.trim();if(!num)return s.toLowerCase();var x=parseFloat(s.replace(/[^0-9.\-]/g,''));return isNaN(x)?-1:x}var rows=Array.prototype.slice.call(b.rows);rows.sort(function(x,y){var a=key(x),c=key(y);return (a<c?-1:a>c?1:0)*dir});rows.forEach(function(r){b.appendChild(r)})})});"#;
+
 /// The whole page.
 pub struct ReportPage {
     pub title: String,
@@ -152,8 +194,10 @@ pub struct ReportPage {
     /// Every finding, worst first (see `diagnose`).
     pub findings: Vec<FindingOut>,
     pub fleet_charts: Vec<ChartOut>,
-    pub fleet_table: Option<TableOut>,
+    pub fleet_table: Option<FleetTableOut>,
     pub hosts: Vec<HostSection>,
+    /// Hosts in the fleet table without a section of their own.
+    pub undetailed: usize,
     pub accounting: TableOut,
     pub rejected: Vec<String>,
     pub notes: Vec<String>,
@@ -194,6 +238,7 @@ pub fn build(
         fleet_charts: Vec::new(),
         fleet_table: None,
         hosts: Vec::new(),
+        undetailed: 0,
         accounting: accounting(a),
         rejected: Vec::new(),
         notes: Vec::new(),
@@ -210,9 +255,22 @@ pub fn build(
         a.views.len()
     ));
 
+    let all_hosts = run_hosts(run);
+    let hosts: Vec<&str> = hosts.into_iter().filter(|h| a.is_detailed(h)).collect();
+    page.undetailed = all_hosts.len() - hosts.len();
+    if page.undetailed > 0 {
+        page.intro.push(format!(
+            "{} of {} hosts have a section of their own: those with critical findings, then warnings, \
+             then the most unusual against the fleet (`--hosts all` for every one). The fleet table lists \
+             every host.",
+            thousands(hosts.len() as u64),
+            thousands(all_hosts.len() as u64)
+        ));
+    }
+
     // Fleet.
-    if hosts.len() > 1 {
-        let (out, table) = fleet(a, charts)?;
+    if all_hosts.len() > 1 {
+        let (out, table) = fleet(a, findings, &page.findings, &all_hosts, charts)?;
         page.fleet_charts = out;
         page.fleet_table = Some(table);
     }
@@ -223,6 +281,7 @@ pub fn build(
         .views
         .par_iter()
         .enumerate()
+        .filter(|(_, v)| a.is_detailed(v.host))
         .map(|(i, v)| (i, source_section(v, i, featured.contains(&i), top, charts)))
         .collect();
     let mut sections: Vec<(usize, SourceSection)> =
@@ -303,7 +362,7 @@ pub fn build(
 /// its largest single socket and conntrack capture.
 fn featured_views(a: &Analysis<'_>) -> Vec<usize> {
     let mut out = Vec::new();
-    for h in a.hosts() {
+    for h in a.hosts().into_iter().filter(|h| a.is_detailed(h)) {
         for conntrack in [false, true] {
             let mine: Vec<(usize, &SourceView)> = a
                 .views
@@ -613,16 +672,131 @@ fn render_chart(mut c: Chart, out: &DirOutput, file: &str) -> anyhow::Result<Cha
     Ok(ChartOut { file: file.to_string(), title: c.title.clone() })
 }
 
-fn fleet(a: &Analysis<'_>, dir: &DirOutput) -> anyhow::Result<(Vec<ChartOut>, TableOut)> {
-    let hs = &a.fleet;
-    let mut table = TableOut::new(
-        "Hosts at their last snapshot (main socket capture)",
-        [vec!["host".to_string()], hs.states.iter().map(|s| s.to_string()).collect()].concat(),
-        1,
-    );
-    for (h, vals) in hs.hosts.iter().zip(&hs.values) {
-        table.rows.push([vec![h.clone()], vals.iter().map(|v| thousands(*v)).collect()].concat());
+/// Every host of the run (also those whose captures gave no table), sorted.
+fn run_hosts(run: &crate::ingest::Ingested) -> Vec<&str> {
+    let mut h: Vec<&str> = run.sources.iter().map(|s| s.host.as_str()).collect();
+    h.sort_unstable();
+    h.dedup();
+    h
+}
+
+/// Which hosts get a section of their own (`None`: all): with `--hosts N`
+/// and more hosts than that, those with critical findings, then warnings,
+/// then the most unusual, then the rest by name.
+pub fn choose_hosts(
+    a: &Analysis<'_>,
+    findings: &[crate::diagnose::Finding],
+    limit: crate::cli::HostSections,
+) -> Option<std::collections::BTreeSet<String>> {
+    use crate::diagnose::Severity;
+    let crate::cli::HostSections::AtMost(n) = limit else { return None };
+    let hosts = run_hosts(a.run);
+    if hosts.len() <= n {
+        return None;
     }
+    let mut worst: std::collections::HashMap<&str, Severity> = std::collections::HashMap::new();
+    for f in findings {
+        let w = worst.entry(f.host.as_str()).or_insert(f.severity);
+        *w = (*w).max(f.severity);
+    }
+    let magnitude: std::collections::HashMap<&str, f64> = a
+        .fleet
+        .hosts
+        .iter()
+        .zip(&a.unusual)
+        .map(|(h, d)| (h.as_str(), d.as_ref().map_or(0.0, |d| d.magnitude())))
+        .collect();
+    let class = |h: &str| match worst.get(h) {
+        Some(Severity::Crit) => 3,
+        Some(Severity::Warn) => 2,
+        _ if magnitude.get(h).copied().unwrap_or(0.0) >= crate::analysis::unusual::UNUSUAL => 1,
+        _ => 0,
+    };
+    let mut ranked: Vec<(u8, f64, &str)> =
+        hosts.iter().map(|h| (class(h), magnitude.get(h).copied().unwrap_or(0.0), *h)).collect();
+    ranked.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)).then(x.2.cmp(y.2)));
+    Some(ranked.into_iter().take(n).map(|r| r.2.to_string()).collect())
+}
+
+fn fleet(
+    a: &Analysis<'_>,
+    findings: &[crate::diagnose::Finding],
+    shown: &[FindingOut],
+    all_hosts: &[&str],
+    dir: &DirOutput,
+) -> anyhow::Result<(Vec<ChartOut>, FleetTableOut)> {
+    let hs = &a.fleet;
+    let peers = crate::analysis::fleet::top_peers(a)?;
+    let at: std::collections::HashMap<&str, usize> =
+        hs.hosts.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+    let main: std::collections::HashMap<&str, &SourceView> =
+        crate::analysis::fleet::main_views(a).into_iter().map(|v| (v.host, v)).collect();
+    let mut captures: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in &a.run.sources {
+        *captures.entry(s.host.as_str()).or_default() += 1;
+    }
+    // Findings are worst first: a host's first is its worst.
+    let mut worst: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        worst.entry(f.host.as_str()).or_insert(i);
+    }
+    let mut rows: Vec<(f64, FleetRowOut)> = Vec::with_capacity(all_hosts.len());
+    for h in all_hosts {
+        let i = at.get(h).copied();
+        let dev = i.and_then(|i| a.unusual.get(i)).and_then(|d| d.as_ref());
+        let mag = dev.map_or(0.0, |d| d.magnitude());
+        let v = main.get(h);
+        rows.push((
+            mag,
+            FleetRowOut {
+                host: h.to_string(),
+                anchor: a.is_detailed(h).then(|| slug(&format!("host-{h}"))),
+                score: dev.map_or("—".into(), |d| format!("{:.1}", d.magnitude())),
+                score_key: format!("{mag:.3}"),
+                unusual: mag >= crate::analysis::unusual::UNUSUAL,
+                why: match dev {
+                    Some(d) if d.magnitude() >= 1.0 => {
+                        format!("{}{}", d.reason(), if d.score < 0.0 { ", below" } else { "" })
+                    }
+                    Some(_) => "like the fleet".into(),
+                    None if v.is_none() => "no socket table read".into(),
+                    None => String::new(),
+                },
+                worst: worst.get(h).map(|n| {
+                    let (f, o) = (&findings[*n], &shown[*n]);
+                    let key = match f.severity {
+                        crate::diagnose::Severity::Crit => 3,
+                        crate::diagnose::Severity::Warn => 2,
+                        crate::diagnose::Severity::Info => 1,
+                    };
+                    (o.anchor.clone(), o.severity, key, o.rule, o.title.clone())
+                }),
+                captures: captures.get(h).copied().unwrap_or(0),
+                snapshots: v.map_or("—".into(), |v| thousands(v.count as u64)),
+                total: v.map_or("—".into(), |v| thousands(v.last().1.total)),
+                states: match i {
+                    Some(i) => hs.values[i].iter().map(|n| thousands(*n)).collect(),
+                    None => vec!["—".into(); hs.states.len()],
+                },
+                top_peer: peers
+                    .get(*h)
+                    .map_or(String::new(), |(p, d, n)| format!("{p} ({d}, {})", thousands(*n))),
+            },
+        ));
+    }
+    rows.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.host.cmp(&y.1.host)));
+    let unusual = rows.iter().filter(|r| r.1.unusual).count();
+    let table = FleetTableOut {
+        caption: format!(
+            "{} hosts at the last snapshot of their main socket capture, the most unusual first ({} \
+             unusual: a modified z-score of {} or more against the fleet median)",
+            thousands(all_hosts.len() as u64),
+            thousands(unusual as u64),
+            crate::analysis::unusual::UNUSUAL
+        ),
+        states: hs.states.clone(),
+        rows: rows.into_iter().map(|r| r.1).collect(),
+    };
     let out = charts::fleet_states(a)
         .into_iter()
         .chain(charts::fleet_time(a))

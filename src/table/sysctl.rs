@@ -1,10 +1,11 @@
-//! `sysctl`: every captured sysctl value, per source.
+//! `sysctl`: the captured sysctl values the passes read, per source (see
+//! [`crate::parse::sysctl::kept`]).
 
 use super::schema::{Rows, Schema, Ty, col};
 
 pub static SCHEMA: Schema = Schema {
     name: "sysctl",
-    row: "one sysctl key of one `sysctl -a` capture",
+    row: "one sysctl key of one `sysctl -a` capture: the network stack's keys (per-interface ones only for `all` and `default`), file and process limits and the kernel release",
     columns: &[
         col("source_id", Ty::U32, "the sysctl capture (see sources)"),
         col("key", Ty::Str, "e.g. net.ipv4.ip_local_port_range"),
