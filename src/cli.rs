@@ -168,6 +168,7 @@ pub struct ExportArgs {
     /// Replace the output directory if it is a previous sockscope export
     /// (it has a .sockscope file) and neither is, contains nor lies inside
     /// an input.
+    /// With --part: replace an earlier part of that name (a retried shard).
     #[arg(long)]
     pub force: bool,
 
@@ -179,6 +180,14 @@ pub struct ExportArgs {
     /// "Tables".
     #[arg(long, value_name = "LIST")]
     pub tables: Option<String>,
+
+    /// Add this run's files to the dataset DIR as part NAME instead of
+    /// writing a new directory: DIR is created if absent (an existing one
+    /// must be a sockscope export) and its files are named part-NAME…, so
+    /// shards exported on many machines at once fill one dataset. An
+    /// earlier part NAME is refused, or replaced with --force.
+    #[arg(long, value_name = "NAME")]
+    pub part: Option<String>,
 
     /// Rows kept per snapshot in each ranking table (peers, services, …).
     #[arg(long, default_value_t = crate::table::DEFAULT_TOP, value_name = "N")]

@@ -246,11 +246,18 @@ fn write_file(
     rel: &std::path::Path,
     format: Format,
     mut next: impl FnMut() -> anyhow::Result<Option<DataFrame>>,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Option<u64>> {
     use polars_io::SerWriter;
     let mut rows = 0u64;
+    // No rows, no file: a zero-byte Parquet file is not Parquet to any
+    // reader (DuckDB, Spark, ours).
+    let Some(first) = next()? else { return Ok(None) };
+    if let Some(dir) = rel.parent() {
+        out.create_dir(dir)?;
+    }
+    let mut first = Some(first);
     out.write_with(rel, |w| {
-        let Some(mut df) = next()? else { return Ok(()) };
+        let Some(mut df) = first.take() else { return Ok(()) };
         match format {
             Format::Parquet => {
                 let mut pw = polars_io::parquet::write::ParquetWriter::new(w)
@@ -291,7 +298,7 @@ fn write_file(
         }
         Ok(())
     })?;
-    Ok(rows)
+    Ok(Some(rows))
 }
 
 /// A file's frames, produced one at a time.
@@ -375,13 +382,14 @@ pub fn write(
         }
         for (host, next) in files {
             let dir = PathBuf::from(table.name).join(host_dir(&host));
-            out.create_dir(&dir)?;
             let rel = dir.join(format!("part-00000.{}", format.extension()));
             let rows =
                 write_file(out, &rel, format, next).with_context(|| format!("exporting {}", table.name))?;
             let e = written.tables.entry(table.name).or_default();
-            e.0 += 1;
-            e.1 += rows;
+            if let Some(rows) = rows {
+                e.0 += 1;
+                e.1 += rows;
+            }
         }
     }
     Ok(written)

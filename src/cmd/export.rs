@@ -14,8 +14,11 @@ use super::{Status, read_inputs_with};
 
 pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let tables = crate::export::select_tables(args.tables.as_deref())?;
-    let target =
-        DirOutput::create(&args.output, args.force, &Inputs::new(&args.input.inputs), DirKind::Export)?;
+    let inputs = Inputs::new(&args.input.inputs);
+    let target = match &args.part {
+        Some(name) => DirOutput::create_part(&args.output, name, args.force, &inputs)?,
+        None => DirOutput::create(&args.output, args.force, &inputs, DirKind::Export)?,
+    };
     let dest = target.dest().to_path_buf();
     // Socket and conntrack rows are written while the inputs are read.
     let rows = if crate::export::row_tables(&tables).is_empty() {

@@ -122,6 +122,23 @@ pub fn read_inputs_with(
         // Ignored if the global pool already exists (tests call this twice).
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
     }
+    // Datasets written by `export` are read as tables, not captures.
+    let datasets: Vec<&std::path::PathBuf> =
+        args.inputs.iter().filter(|p| crate::ingest::dataset::is_dataset(p)).collect();
+    if !datasets.is_empty() {
+        if datasets.len() != args.inputs.len() {
+            anyhow::bail!(
+                "{} is a sockscope dataset, and datasets cannot be read together with captures: export the \
+                 captures into the dataset first (sockscope export --part NAME -o DATASET CAPTURES…)",
+                datasets[0].display()
+            );
+        }
+        let run = crate::ingest::dataset::read(&args.inputs, &cfg)?;
+        if run.sources.is_empty() {
+            anyhow::bail!("the dataset holds no sources");
+        }
+        return Ok((run, Status::Ok));
+    }
     let (inputs, mut errors) = discover(&args.inputs);
     let bar = (!args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| progress::Bar::start(&inputs, &mut cfg));

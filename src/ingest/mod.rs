@@ -6,6 +6,7 @@
 //! sources run in parallel with each other; a large one gets all workers.
 
 pub mod chunk;
+pub mod dataset;
 pub mod encoding;
 pub mod host;
 pub mod merge;

@@ -105,6 +105,46 @@ pub struct DirOutput {
     kind: DirKind,
     staging: PathBuf,
     committed: bool,
+    /// Adding part NAME of a shared dataset (`export --part`), replacing
+    /// an earlier part of that name (`--force`).
+    part: Option<(String, bool)>,
+}
+
+/// Part names: letters, digits, `-` and `_` (they become file names), not
+/// digits only.
+fn valid_part(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        // `part-00012` is a plain export's file.
+        && !name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Files of part `name` in the dataset `dest`:
+/// `<table>/host=<h>/part-<name>.<ext>` and `part-<name>.s<source>.<ext>`.
+fn part_files(dest: &Path, name: &str) -> io::Result<Vec<PathBuf>> {
+    let prefix = format!("part-{name}.");
+    let mut out = Vec::new();
+    for t in fs::read_dir(dest)? {
+        let t = t?;
+        if !t.file_type()?.is_dir() || t.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        for h in fs::read_dir(t.path())? {
+            let h = h?;
+            if !h.file_type()?.is_dir() || !h.file_name().to_string_lossy().starts_with("host=") {
+                continue;
+            }
+            for f in fs::read_dir(h.path())? {
+                let f = f?;
+                if f.file_name().to_string_lossy().starts_with(&prefix) && f.file_type()?.is_file() {
+                    out.push(f.path());
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 impl DirOutput {
@@ -116,7 +156,63 @@ impl DirOutput {
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         let staging = cleanup::registered(|| create_unique_dir(dest, ""))
             .with_context(|| format!("creating a staging directory in {}", parent.display()))?;
-        Ok(DirOutput { dest: dest.to_path_buf(), kind, staging, committed: false })
+        Ok(DirOutput { dest: dest.to_path_buf(), kind, staging, committed: false, part: None })
+    }
+
+    /// Adds part `name` to the export dataset `dest` (created, marked, if
+    /// absent): its files are staged inside the dataset and moved into
+    /// their tables' host partitions on commit, named `part-<name>…`, so
+    /// shards exported at the same time (other machines, Spark tasks) never
+    /// touch each other's files. An existing dataset must be a sockscope
+    /// export; an earlier part of the same name is refused, or replaced
+    /// with `force` (a retried task). Call before reading any input.
+    pub fn create_part(dest: &Path, name: &str, force: bool, inputs: &Inputs) -> anyhow::Result<DirOutput> {
+        if !valid_part(name) {
+            anyhow::bail!("--part {name:?}: use letters, digits, - and _ (at most 64), not only digits");
+        }
+        rules::check_part_dir(dest, inputs)?;
+        match fs::create_dir_all(dest) {
+            Ok(()) => {}
+            Err(e) => return Err(e).with_context(|| format!("creating {}", dest.display())),
+        }
+        // The marker, whole and exactly once however many shards start
+        // together: written aside, then linked into place (a link never
+        // replaces what is there).
+        let marker = dest.join(MARKER);
+        if fs::symlink_metadata(&marker).is_err() {
+            let tmp = cleanup::registered(|| create_unique_dir(&marker, "new-"))
+                .with_context(|| format!("writing {}", marker.display()))?;
+            let written = fs::write(tmp.join("m"), DirKind::Export.marker_text()).and_then(|()| {
+                match fs::hard_link(tmp.join("m"), &marker) {
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
+                    _ => Ok(()),
+                }
+            });
+            cleanup::while_locked(|reg| {
+                let _ = fs::remove_dir_all(&tmp);
+                reg.remove(&tmp);
+            });
+            written.with_context(|| format!("writing {}", marker.display()))?;
+        }
+        rules::check_replaceable_dir(dest, DirKind::Export)?;
+        let earlier = part_files(dest, name).with_context(|| format!("reading {}", dest.display()))?;
+        if !earlier.is_empty() && !force {
+            anyhow::bail!(
+                "{} already has part {name} ({} and {} more files); pass --force to replace it, or choose another --part",
+                dest.display(),
+                earlier[0].display(),
+                earlier.len() - 1
+            );
+        }
+        let staging = cleanup::registered(|| create_unique_dir(&dest.join(format!("part-{name}")), ""))
+            .with_context(|| format!("creating a staging directory in {}", dest.display()))?;
+        Ok(DirOutput {
+            dest: dest.to_path_buf(),
+            kind: DirKind::Export,
+            staging,
+            committed: false,
+            part: Some((name.to_string(), force)),
+        })
     }
 
     /// The final path.
@@ -174,11 +270,57 @@ impl DirOutput {
     /// fresh exclusive directory, and removed only once the new one is in
     /// place; if the swap fails the old one is put back.
     pub fn commit(mut self) -> anyhow::Result<()> {
+        if let Some((name, force)) = self.part.clone() {
+            cleanup::while_locked(|reg| self.commit_part(&name, force, reg))?;
+            self.committed = true;
+            return Ok(());
+        }
         self.write(MARKER, self.kind.marker_text().as_bytes())?;
         // Held against the signal handler: it must not remove the staging
         // halfway through the swap.
         cleanup::while_locked(|reg| self.swap(reg))?;
         self.committed = true;
+        Ok(())
+    }
+
+    /// Moves the staged part's files into the dataset, file by file
+    /// (`part-00000.ext` → `part-<name>.ext`, a row table's
+    /// `part-<source>.ext` → `part-<name>.s<source>.ext`), then removes what
+    /// an earlier part of the name left that this one did not replace.
+    fn commit_part(&self, name: &str, force: bool, reg: &mut cleanup::Registry) -> anyhow::Result<()> {
+        let earlier = if force { part_files(&self.dest, name)? } else { Vec::new() };
+        let mut moved = std::collections::BTreeSet::new();
+        for t in fs::read_dir(&self.staging)? {
+            let t = t?;
+            if !t.file_type()?.is_dir() {
+                continue;
+            }
+            for h in fs::read_dir(t.path())? {
+                let h = h?;
+                if !h.file_type()?.is_dir() {
+                    continue;
+                }
+                let dir = self.dest.join(t.file_name()).join(h.file_name());
+                fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                for f in fs::read_dir(h.path())? {
+                    let f = f?.path();
+                    let file = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let (stem, ext) = file.split_once('.').unwrap_or((&file, ""));
+                    let to = match stem.strip_prefix("part-") {
+                        Some("00000") | None => dir.join(format!("part-{name}.{ext}")),
+                        Some(source) => dir.join(format!("part-{name}.s{source}.{ext}")),
+                    };
+                    fs::rename(&f, &to).with_context(|| format!("moving {} into place", to.display()))?;
+                    moved.insert(to);
+                }
+            }
+        }
+        for old in earlier.iter().filter(|p| !moved.contains(*p)) {
+            fs::remove_file(old)
+                .with_context(|| format!("removing {} of the earlier part", old.display()))?;
+        }
+        let _ = fs::remove_dir_all(&self.staging);
+        reg.remove(&self.staging);
         Ok(())
     }
 

@@ -145,6 +145,24 @@ pub(super) fn check_dir(dest: &Path, force: bool, inputs: &Inputs, kind: DirKind
     Ok(())
 }
 
+/// Checks a shared dataset a part is added to: a new directory, or a
+/// sockscope export; never an input, inside one, or holding one.
+pub(super) fn check_part_dir(dest: &Path, inputs: &Inputs) -> Result<(), OutputError> {
+    named(dest)?;
+    let exists = match fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => return Err(io_err(dest)(e)),
+        Ok(_) => true,
+    };
+    let resolved = resolve(dest).map_err(io_err(dest))?;
+    // Files are added inside it: as strict as replacing it.
+    inputs.overlap(dest, &resolved, true)?;
+    if exists {
+        check_replaceable_dir(dest, DirKind::Export)?;
+    }
+    Ok(())
+}
+
 /// Refuses a symlink, and an entry of the wrong type.
 fn check_type(dest: &Path, dir: bool) -> Result<(), OutputError> {
     let m = fs::symlink_metadata(dest).map_err(io_err(dest))?;
