@@ -54,7 +54,8 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Capture files or directories (read recursively); `-` reads stdin.
-    /// Plain, .gz and .zst are detected from content.
+    /// Plain, .gz and .zst are detected from content. A dataset written
+    /// by `sockscope export` (Parquet) is read as its tables instead.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 

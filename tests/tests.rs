@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod corpus;
+mod dataset;
 mod diagnose;
 mod encoding;
 mod export;

@@ -46,9 +46,13 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     })?;
     let rows: u64 = written.tables.values().map(|t| t.1).sum();
     let files: usize = written.tables.values().map(|t| t.0).sum();
+    let what = match &args.part {
+        Some(p) => format!("added part {} to", visible(p)),
+        None => "wrote".to_string(),
+    };
     writeln!(
         out,
-        "wrote {} ({} tables, {files} files, {rows} rows)",
+        "{what} {} ({} tables, {files} files, {rows} rows)",
         visible(&dest.display().to_string()),
         written.tables.len()
     )?;

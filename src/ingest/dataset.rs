@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use polars::prelude::{
-    Column, DataFrame, DataType, IntoLazy, PolarsResult, SortMultipleOptions, StringChunked, UInt64Chunked,
-    col, lit,
+    Column, DataFrame, DataType, IntoColumn, IntoLazy, PolarsResult, SortMultipleOptions, StringChunked,
+    UInt64Chunked, col, lit,
 };
 
 use super::{IngestConfig, Ingested, LinesReport, SourceReport};
@@ -151,9 +151,23 @@ fn conform(
                 schema.name
             )
         })?;
-        cols.push(
-            have.cast(&c.ty.dtype()).with_context(|| format!("{}: column `{}`", file.display(), c.name))?,
-        );
+        let want = c.ty.dtype();
+        let mut got = have.cast(&want).with_context(|| format!("{}: column `{}`", file.display(), c.name))?;
+        // Times come back from Parquet without their zone (polars is built
+        // without time-zone support): the instants are UTC, say so again.
+        if let (DataType::Datetime(tu, Some(tz)), DataType::Datetime(tu2, None)) = (&want, got.dtype())
+            && tu == tu2
+        {
+            let phys = got.to_physical_repr();
+            got = phys.i64()?.clone().into_datetime(*tu, Some(tz.clone())).into_column();
+        }
+        if got.dtype() != &want {
+            if have.null_count() != have.len() {
+                anyhow::bail!("{}: column `{}` is {}, expected {want}", file.display(), c.name, got.dtype());
+            }
+            got = Column::full_null(c.name.into(), have.len(), &want);
+        }
+        cols.push(got);
     }
     Ok(DataFrame::new(df.height(), cols)?)
 }
