@@ -87,3 +87,77 @@ fn no_progress_bar_when_stderr_is_not_a_terminal_or_with_quiet() {
         assert!(!err.contains("ETA") && !err.contains('\r'), "{err}");
     }
 }
+
+/// A real sos 4.0 tree (tests/data/sosreport): the host comes from
+/// `hostname`, per-namespace copies are `<host>/<netns>`, snapshots without
+/// a time take `sos_commands/date/date`, and every socket table counts what
+/// `ss` counted live (`EXPECTED.tsv`, made by `capture.sh`).
+#[test]
+fn a_sosreport_tree_names_its_host_and_namespaces_and_counts_what_ss_counted() {
+    let root = crate::util::repo().join("tests/data/sosreport");
+    let doc = summary_json(&[root.to_str().unwrap()]);
+    crate::util::assert_accounting(&doc);
+    let mut hosts: Vec<&str> =
+        doc["sources"].as_array().unwrap().iter().map(|s| s["host"].as_str().unwrap()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    assert_eq!(hosts, ["sockscope-lab1", "sockscope-lab1/blue", "sockscope-lab1/red"]);
+    for s in doc["sources"].as_array().unwrap() {
+        assert_eq!(s["lines"]["rejected"], 0, "{}", s["path"]);
+    }
+
+    // netns → (state → count), from the live counts.
+    let tsv = std::fs::read_to_string(root.join("EXPECTED.tsv")).unwrap();
+    let mut expected: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>> =
+        Default::default();
+    for line in tsv.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let Some(state) = f[1].strip_prefix("tcp.") else { continue };
+        let state = match state {
+            "total" => "total".to_string(),
+            "listening" => "LISTEN".to_string(),
+            s => s.to_uppercase().replace("FIN-WAIT-", "FIN_WAIT").replace('-', "_"),
+        };
+        let host =
+            if f[0] == "host" { "sockscope-lab1".to_string() } else { format!("sockscope-lab1/{}", f[0]) };
+        // live, then each copied file: all equal by construction
+        assert!(f[2..].iter().all(|v| *v == f[2]), "{line}");
+        expected.entry(host).or_default().insert(state, f[2].parse().unwrap());
+    }
+    let mut tables = 0;
+    for snap in doc["snapshots"].as_array().unwrap() {
+        assert_eq!(snap["time"], "2026-12-02T21:41:50Z", "{}", snap["source"]);
+        let src = snap["source"].as_str().unwrap();
+        if !(src.contains("ss_-peaonmi") || src.contains("netstat_-W_-neopa")) {
+            continue;
+        }
+        tables += 1;
+        let want = &expected[snap["host"].as_str().unwrap()];
+        assert_eq!(snap["protocols"]["tcp"].as_u64().unwrap(), want["total"], "{src}");
+        for (state, n) in want.iter().filter(|(s, _)| *s != "total") {
+            assert_eq!(snap["states"][state].as_u64().unwrap_or(0), *n, "{state} in {src}");
+        }
+    }
+    // ss and netstat, in the host and in both namespaces.
+    assert_eq!(tables, 6);
+}
+
+/// OSWatcher's hourly netstat files (tests/data/oswatcher): host from the
+/// file name, the banner and `netstat -i`'s interface table accounted for,
+/// `netstat -s` read as counters. On Linux they hold no socket table.
+#[test]
+fn oswatcher_netstat_archives_are_read_as_counters_of_their_host() {
+    let root = crate::util::repo().join("tests/data/oswatcher/archive");
+    let doc = summary_json(&[root.to_str().unwrap()]);
+    crate::util::assert_accounting(&doc);
+    let sources = doc["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    for s in sources {
+        assert_eq!(s["host"], "sockscope-osw1", "{}", s["path"]);
+        assert_eq!(s["format"], "counters", "{}", s["path"]);
+        assert_eq!(s["lines"]["rejected"], 0, "{}", s["lines"]);
+        // 3 samples × (header + eth0 + lo) of the interface table.
+        assert_eq!(s["lines"]["ignored"], 9, "{}", s["lines"]);
+        assert!(s["lines"]["parsed"].as_u64().unwrap() > 90, "{}", s["lines"]);
+    }
+}

@@ -151,6 +151,53 @@ fn qualified(file: &str, stem: &str) -> String {
     host
 }
 
+/// The network namespace of a per-namespace capture:
+/// `ip_netns_exec_<ns>_<command>…` (sosreport's per-namespace copies),
+/// the namespace name ending where a command's name starts.
+pub fn netns(path: &Path) -> Option<String> {
+    const COMMANDS: &[&str] = &[
+        "ss",
+        "netstat",
+        "ip",
+        "ip6tables",
+        "iptables",
+        "conntrack",
+        "nstat",
+        "sysctl",
+        "cat",
+        "ethtool",
+        "nft",
+    ];
+    let file = path.file_name()?.to_string_lossy().into_owned();
+    let rest = file.strip_prefix("ip_netns_exec_")?;
+    // The first `_<command>_` (or `_<command>` at the end) after at least
+    // one character of name.
+    let at = (1..rest.len()).filter(|i| rest.as_bytes()[*i] == b'_').find(|i| {
+        let after = &rest[i + 1..];
+        COMMANDS
+            .iter()
+            .any(|c| after.strip_prefix(c).is_some_and(|r| r.is_empty() || r.starts_with(['_', '.'])))
+    })?;
+    Some(rest[..at].to_string())
+}
+
+/// The collection time of the sosreport a file is in
+/// (`sos_commands/date/date`, or the root's `date`), for captures that
+/// carry no time of their own.
+pub fn sosreport_time(path: &Path) -> Option<crate::parse::timestamp::RawTime> {
+    let abs = std::path::absolute(path).ok()?;
+    let root = abs.ancestors().skip(1).find(|d| d.join("sos_commands").is_dir())?;
+    for f in [root.join("sos_commands/date/date"), root.join("date")] {
+        if let Ok(text) = std::fs::read_to_string(&f)
+            && let Some(t) =
+                text.lines().find_map(|l| crate::parse::timestamp::parse_timestamp_line(l.as_bytes()))
+        {
+            return Some(t);
+        }
+    }
+    None
+}
+
 /// The host of a file inside a sosreport tree.
 fn sosreport_host(path: &Path) -> Option<String> {
     let abs = std::path::absolute(path).ok()?;
@@ -222,6 +269,20 @@ mod tests {
         assert_eq!(infer_host(Path::new("web-1.netstat-an.txt")).as_deref(), Some("web-1"));
         assert_eq!(infer_host(Path::new("web-1.2024-03-05.txt")).as_deref(), Some("web-1"));
         assert_eq!(infer_host(Path::new("-")), None);
+    }
+
+    #[test]
+    fn per_namespace_captures_name_their_namespace() {
+        let ns = |p: &str| netns(Path::new(p));
+        assert_eq!(ns("sos/sos_commands/networking/ip_netns_exec_blue_ss_-peaonmi").as_deref(), Some("blue"));
+        assert_eq!(
+            ns("x/ip_netns_exec_snat-984c22fd-64b3_netstat_-W_-neopa").as_deref(),
+            Some("snat-984c22fd-64b3")
+        );
+        // Underscores inside the name stay in it.
+        assert_eq!(ns("ip_netns_exec_cni_a_b_ip_address_show").as_deref(), Some("cni_a_b"));
+        assert_eq!(ns("sos/sos_commands/networking/ss_-peaonmi"), None);
+        assert_eq!(ns("ip_netns_exec_"), None);
     }
 
     #[test]

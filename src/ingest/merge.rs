@@ -50,6 +50,11 @@ pub struct Merger<'a> {
     /// First snapshot of the batch.
     batch_first: u32,
     store: Arc<Store>,
+    /// The time of snapshots that have none of their own: the collection
+    /// time of a sosreport (`sos_commands/date/date`).
+    pub default_time: Option<RawTime>,
+    /// Snapshots that took [`Merger::default_time`].
+    pub defaulted: u64,
     /// Snapshots numbered so far: the index of the next one.
     pub snapshots: u32,
     /// Rows whose addresses netstat's column width cut, over all snapshots.
@@ -106,6 +111,8 @@ impl<'a> Merger<'a> {
             batch_rows: 0,
             batch_first: 0,
             store,
+            default_time: None,
+            defaulted: 0,
             snapshots: 0,
             truncated_addrs: 0,
             counts: LineCounts::default(),
@@ -372,7 +379,10 @@ impl<'a> Merger<'a> {
             }
             return;
         }
-        let time = match snapshot_time(o.time.as_ref(), self.tz) {
+        if o.time.is_none() && self.default_time.is_some() {
+            self.defaulted += 1;
+        }
+        let time = match snapshot_time(o.time.as_ref().or(self.default_time.as_ref()), self.tz) {
             Ok(t) => t,
             Err(note) => {
                 *self.time_notes.entry(note).or_default() += 1;

@@ -445,12 +445,17 @@ fn ingest_one(
         Err(source) => return One::Failed(InputError::Io { path: path.clone(), source }),
     };
     let from_path = cfg.host_from.as_ref().map(|re| host::host_from(re, path));
-    let host = cfg
+    let mut host = cfg
         .host
         .clone()
         .or_else(|| from_path.clone().flatten())
         .or_else(|| host::infer_host(path))
         .unwrap_or_else(|| "stdin".to_string());
+    // A network namespace's capture is its own host key: its sockets,
+    // ports and limits are the namespace's, not the host's.
+    if let Some(ns) = host::netns(path) {
+        host = format!("{host}/{ns}");
+    }
     let unmatched = matches!(from_path, Some(None));
     let display = if stdin { "-".to_string() } else { path.display().to_string() };
     // Sniff the head of the stream, then put it back.
@@ -583,6 +588,7 @@ fn ingest_table(
     m0.range = (fold_cfg.eph_lo, fold_cfg.eph_hi);
     m0.rows = cfg.rows.clone();
     m0.path = Arc::from(display);
+    m0.default_time = host::sosreport_time(path);
     let merger = Mutex::new(m0);
     // Signalled when the merger takes a chunk, or when a worker panics.
     let progress = std::sync::Condvar::new();
@@ -659,6 +665,14 @@ fn ingest_table(
     }
     if m.empty_snapshots > 0 {
         notes.push(format!("{} timestamp lines had no table after them", m.empty_snapshots));
+    }
+    if m.defaulted > 0 {
+        notes.push(format!(
+            "{} snapshot{} without a time of {} own took the sosreport's collection time (sos_commands/date/date)",
+            m.defaulted,
+            if m.defaulted == 1 { "" } else { "s" },
+            if m.defaulted == 1 { "its" } else { "their" }
+        ));
     }
     let ct_rows = m.kinds_seen[Kind::Conntrack as usize];
     if let Some(t) = m.ct_trailer_total
@@ -947,6 +961,12 @@ fn ingest_counters(
                     samples.split();
                     Taken::Structural
                 }
+                // Titles, banners and tool messages between the samples
+                // (OSWatcher's `Linux OSWbb v8.0.1`, `Kernel Interface table`).
+                crate::parse::Line::Structure(_) => Taken::Structural,
+                // Rows of a table sockscope does not model: `netstat -i`'s
+                // interfaces, which OSWatcher puts before `netstat -s`.
+                crate::parse::Line::Ignored(_) => Taken::Ignored,
                 _ => Taken::Rejected,
             },
         }

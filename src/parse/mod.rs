@@ -618,6 +618,11 @@ fn noise_line(body: &[u8]) -> Option<Structure> {
     if c == b'[' && body.last() == Some(&b']') {
         return Some(Structure::Annotation);
     }
+    // OSWatcher's banner at the top of each hourly file: `Linux OSWbb v8.0.1`,
+    // `Linux    OSW v2.1.2` (the platform, then the collector's version).
+    if oswatcher_banner(body) {
+        return Some(Structure::Annotation);
+    }
     // Shell prompts and traces: `$ ss -tan`, `# netstat -an`, `+ date`,
     // `root@host:~# ss -tan`, `[root@host ~]# netstat -an`.
     if matches!(c, b'$' | b'#' | b'+' | b'>') && body.get(1) == Some(&b' ') {
@@ -644,6 +649,9 @@ fn noise_line(body: &[u8]) -> Option<Structure> {
         b"Operation not permitted",
         b"conntrack v",
         b"Failed to",
+        // iproute2's netlink errors, e.g. `ss` asked for a diag family
+        // the kernel (or namespace) lacks.
+        b"RTNETLINK answers",
         b"netstat: ",
         b"ss: ",
         b"conntrack: ",
@@ -654,6 +662,19 @@ fn noise_line(body: &[u8]) -> Option<Structure> {
         }
     }
     None
+}
+
+/// `<platform> OSWbb v8.0.1` / `<platform> OSW v2.1.2`.
+fn oswatcher_banner(body: &[u8]) -> bool {
+    let mut words = body.split(|b| tokens::is_ws(*b)).filter(|w| !w.is_empty());
+    let (Some(_), Some(name), Some(version), None) = (words.next(), words.next(), words.next(), words.next())
+    else {
+        return false;
+    };
+    matches!(name, b"OSW" | b"OSWbb")
+        && version.len() > 1
+        && version[0] == b'v'
+        && version[1].is_ascii_digit()
 }
 
 /// A row-shaped line that failed: say why it failed as a row.
@@ -819,6 +840,11 @@ pub(crate) mod tests {
             cl("exec of \"netstat\" failed: No such file or directory"),
             Line::Structure(Structure::ToolMessage)
         );
+        assert_eq!(cl("Linux OSWbb v8.0.1"), Line::Structure(Structure::Annotation));
+        assert_eq!(cl("Linux    OSW v2.1.2"), Line::Structure(Structure::Annotation));
+        // sos's per-namespace `ss` copies start with these (tests/data/sosreport).
+        assert_eq!(cl("Failed to find cgroup2 mount"), Line::Structure(Structure::ToolMessage));
+        assert_eq!(cl("RTNETLINK answers: Invalid argument"), Line::Structure(Structure::ToolMessage));
         assert_eq!(
             cl("conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown."),
             Line::Structure(Structure::ConntrackTrailer(3))
