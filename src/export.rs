@@ -323,11 +323,17 @@ pub fn write(
     let hosts: BTreeMap<u32, &str> = run.sources.iter().map(|s| (s.id, s.host.as_str())).collect();
     let paths: BTreeMap<u32, &str> = run.sources.iter().map(|s| (s.id, s.path.as_str())).collect();
     let batches = run.store.batches();
-    // Each host's batches, in source and snapshot order.
+    // Each host's batches, in source and snapshot order (a batch shared by
+    // small sources is listed under each of their hosts, once).
     let mut by_host: BTreeMap<&str, Vec<&crate::table::store::Batch>> = BTreeMap::new();
     for b in &batches {
-        if let Some(h) = hosts.get(&b.source) {
-            by_host.entry(h).or_default().push(b);
+        for span in b.spans() {
+            if let Some(h) = hosts.get(&span.source) {
+                let v = by_host.entry(h).or_default();
+                if !v.last().is_some_and(|last| std::ptr::eq(*last, &**b)) {
+                    v.push(b);
+                }
+            }
         }
     }
     for table in tables {
@@ -340,17 +346,31 @@ pub fn write(
         if SNAPSHOT_TABLES.iter().any(|t| std::ptr::eq(*t, *table)) {
             for (host, bs) in &by_host {
                 let mut it = bs.iter();
-                let paths = &paths;
+                let (paths, hosts) = (&paths, &hosts);
                 files.push((
                     host.to_string(),
                     Box::new(move || {
                         for b in it.by_ref() {
-                            let df = b.frame(table)?;
+                            let mut df = b.frame(table)?;
+                            if b.is_shared() {
+                                let mine: Vec<u32> = b
+                                    .spans()
+                                    .iter()
+                                    .map(|s| s.source)
+                                    .filter(|s| hosts.get(s) == Some(host))
+                                    .collect();
+                                let mask: BooleanChunked = df
+                                    .column("source_id")?
+                                    .u32()?
+                                    .iter()
+                                    .map(|id| id.is_some_and(|id| mine.contains(&id)))
+                                    .collect();
+                                df = df.filter(&mask)?;
+                            }
                             if df.height() == 0 {
                                 continue;
                             }
-                            let path = paths.get(&b.source).copied().unwrap_or_default();
-                            return Ok(Some(with_source(df, path)?));
+                            return Ok(Some(with_sources(df, paths)?));
                         }
                         Ok(None)
                     }),
@@ -399,6 +419,17 @@ pub fn write(
 fn with_source(df: DataFrame, path: &str) -> PolarsResult<DataFrame> {
     let n = df.height();
     let mut cols = vec![Column::new("source".into(), vec![path; n])];
+    cols.extend(df.columns().iter().filter(|c| c.name() != "source_id").cloned());
+    DataFrame::new(n, cols)
+}
+
+/// `df` with its `source_id` replaced by each row's input path, `source`.
+fn with_sources(df: DataFrame, paths: &BTreeMap<u32, &str>) -> PolarsResult<DataFrame> {
+    let n = df.height();
+    let ids = df.column("source_id")?.u32()?;
+    let source: Vec<&str> =
+        ids.iter().map(|id| id.and_then(|id| paths.get(&id).copied()).unwrap_or_default()).collect();
+    let mut cols = vec![Column::new("source".into(), source)];
     cols.extend(df.columns().iter().filter(|c| c.name() != "source_id").cloned());
     DataFrame::new(n, cols)
 }

@@ -17,17 +17,20 @@ fn export(args: &[&str], inputs: &[&Path], out: &Path) -> std::process::Output {
     sockscope().args(["export", "-q"]).args(args).args(inputs).arg("-o").arg(out).output().unwrap()
 }
 
+/// Documents keyed for comparison, sorted by key.
+type Keyed = Vec<(String, Value)>;
+
 /// Snapshots keyed by (host, source, kind, index), and sources by
 /// (host, path) with their line accounting: what must survive the trip.
-fn comparable(doc: &Value) -> (Vec<(String, Value)>, Vec<(String, Value)>) {
-    let mut snaps: Vec<(String, Value)> = doc["snapshots"]
+fn comparable(doc: &Value) -> (Keyed, Keyed) {
+    let mut snaps: Keyed = doc["snapshots"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| (format!("{} {} {} {}", s["host"], s["source"], s["kind"], s["index"]), s.clone()))
         .collect();
     snaps.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut sources: Vec<(String, Value)> = doc["sources"]
+    let mut sources: Keyed = doc["sources"]
         .as_array()
         .unwrap()
         .iter()

@@ -166,12 +166,12 @@ fn snapshot_at(
 ) -> anyhow::Result<(SnapshotSummary, KindSummary)> {
     let key = crate::table::Key { source, kind, index };
     for b in run.store.batches() {
-        if b.source != source || index < b.first || index > b.last {
+        if !b.covers(source, index) {
             continue;
         }
         let found = crate::table::read::summaries_with(&b, whole)?
             .into_iter()
-            .find(|(s, k)| s.index as u32 == index && k.kind == kind);
+            .find(|(s, k)| s.source as u32 == source && s.index as u32 == index && k.kind == kind);
         if let Some((s, mut k)) = found {
             if whole {
                 let d = crate::table::read::detail(&b, &key)?;

@@ -22,6 +22,7 @@ use polars::prelude::{
 };
 
 use super::{IngestConfig, Ingested, LinesReport, SourceReport};
+use crate::table::store::GROUP_SOURCES;
 use crate::table::{SNAPSHOT_TABLES, Schema};
 
 /// Snapshots per batch handed to the store.
@@ -206,7 +207,27 @@ pub fn read(roots: &[PathBuf], cfg: &IngestConfig) -> anyhow::Result<Ingested> {
             }
         }
     }
-    for ((r, host), known) in &by_host {
+    // Hosts in id order, a group of them (up to GROUP_SOURCES sources) at
+    // a time, so the store keeps small hosts' snapshots together.
+    let hosts: Vec<_> = by_host.iter().collect();
+    let mut ends = Vec::new();
+    let mut in_group = 0;
+    for (n, (_, known)) in hosts.iter().enumerate() {
+        if in_group > 0 && in_group + known.len() > GROUP_SOURCES {
+            ends.push(n);
+            in_group = 0;
+        }
+        in_group += known.len();
+    }
+    ends.push(hosts.len());
+    let mut group = None;
+    for (n, ((r, host), known)) in hosts.iter().enumerate() {
+        if group.is_none() {
+            let end = ends.iter().copied().find(|e| *e > n).unwrap_or(hosts.len());
+            let mut ids: Vec<u32> = hosts[n..end].iter().flat_map(|(_, k)| k.values().map(|v| v.0)).collect();
+            ids.sort_unstable();
+            group = Some((run.store.open_group(&ids), end));
+        }
         let root = &roots[*r];
         let ids_of = |part: &str| -> BTreeMap<&str, u32> {
             known.iter().filter(|(_, (_, p))| p == part).map(|(s, (id, _))| (s.as_str(), *id)).collect()
@@ -221,8 +242,16 @@ pub fn read(roots: &[PathBuf], cfg: &IngestConfig) -> anyhow::Result<Ingested> {
             }
             tables.push(stack(frames)?);
         }
-        for (id, _) in known.values() {
-            put_source(&run, *id, &tables)?;
+        let mut ids: Vec<u32> = known.values().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        for id in ids {
+            put_source(&run, id, &tables)?;
+        }
+        if let Some((g, end)) = group
+            && end == n + 1
+        {
+            run.store.close_group(g);
+            group = None;
         }
         // The host's sysctls, per sysctl capture.
         for f in files_of(root, "sysctl", host)? {

@@ -27,7 +27,7 @@ use crate::fold::FoldCfg;
 use crate::model::Kind;
 use crate::parse::timestamp::TzPolicy;
 use crate::parse::{RejectReason, TableFormat};
-use crate::table::store::Store;
+use crate::table::store::{GROUP_SOURCES, Store};
 
 pub use chunk::{LineCounts, RejectSample};
 use read::{BufPool, ChunkReader, Compression};
@@ -247,10 +247,40 @@ pub fn ingest(inputs: &[Input], cfg: &IngestConfig) -> Ingested {
     let size = |i: &Input| std::fs::metadata(&i.path).map(|m| m.len()).unwrap_or(0);
     let deferred: Vec<usize> =
         results.iter().filter(|(_, r)| matches!(r, One::Deferred)).map(|(n, _)| *n).collect();
-    let (small, large): (Vec<usize>, Vec<usize>) =
-        deferred.into_iter().partition(|n| size(&inputs[*n]) <= chunk);
-    let mut tables: Vec<(usize, One)> =
-        small.par_iter().map(|n| (*n, contained(*n as u32, &inputs[*n], cfg, Some(&fold_for)))).collect();
+    // Small files in groups of consecutive ones, each group read in order
+    // by one worker, so the store keeps a group's snapshots as one batch
+    // (a fleet of one-snapshot hosts would otherwise be all overhead).
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut large = Vec::new();
+    let mut open: (Vec<usize>, u64) = (Vec::new(), 0);
+    for n in deferred {
+        let bytes = size(&inputs[n]);
+        if bytes > chunk {
+            // Its batches come between the sources before and after it.
+            large.push(n);
+            groups.extend((!open.0.is_empty()).then(|| std::mem::take(&mut open.0)));
+            open.1 = 0;
+            continue;
+        }
+        open.0.push(n);
+        open.1 += bytes;
+        if open.0.len() >= GROUP_SOURCES || open.1 >= chunk {
+            groups.push(std::mem::take(&mut open.0));
+            open.1 = 0;
+        }
+    }
+    groups.extend((!open.0.is_empty()).then_some(open.0));
+    let mut tables: Vec<(usize, One)> = groups
+        .par_iter()
+        .flat_map_iter(|g| {
+            let ids: Vec<u32> = g.iter().map(|n| *n as u32).collect();
+            let group = cfg.store.open_group(&ids);
+            let read: Vec<(usize, One)> =
+                g.iter().map(|n| (*n, contained(*n as u32, &inputs[*n], cfg, Some(&fold_for)))).collect();
+            cfg.store.close_group(group);
+            read
+        })
+        .collect();
     for n in large {
         tables.push((n, contained(n as u32, &inputs[n], cfg, Some(&fold_for))));
     }

@@ -34,17 +34,18 @@ fn resolution_of(name: &str) -> Option<Resolution> {
     })
 }
 
-/// Row numbers of a per-snapshot table by snapshot (kind, index), in table
-/// order (rank order for the rankings).
-type RowsBySnapshot = HashMap<(Kind, u32), Vec<usize>>;
+/// Row numbers of a per-snapshot table by snapshot (source, kind, index),
+/// in table order (rank order for the rankings).
+type RowsBySnapshot = HashMap<(u32, Kind, u32), Vec<usize>>;
 
 fn rows_by_snapshot(df: &DataFrame) -> PolarsResult<RowsBySnapshot> {
+    let sources = df.column("source_id")?.u32()?;
     let kinds = df.column("kind")?.str()?;
     let idx = df.column("index")?.u32()?;
     let mut out = RowsBySnapshot::default();
-    for (i, (k, x)) in kinds.iter().zip(idx.iter()).enumerate() {
-        if let (Some(k), Some(x)) = (k, x) {
-            out.entry((kind_of(k), x)).or_default().push(i);
+    for (i, ((s, k), x)) in sources.iter().zip(kinds.iter()).zip(idx.iter()).enumerate() {
+        if let (Some(s), Some(k), Some(x)) = (s, k, x) {
+            out.entry((s, kind_of(k), x)).or_default().push(i);
         }
     }
     Ok(out)
@@ -102,6 +103,7 @@ pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSu
     let (cs_a, cs_c) = (cs.column("src_addr")?.str()?, cs.column("entries")?.u64()?);
     let (st_s, st_c) = (st.column("state")?.str()?, st.column("entries")?.u64()?);
     let c = Cols(&view);
+    let source = c.u32("source_id")?;
     let idx = c.u32("index")?;
     let kind = c.str("kind")?;
     let time = view.column("time")?.datetime()?;
@@ -163,7 +165,7 @@ pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSu
         k.remote_distinct = remote_distinct.get(i).unwrap_or(0);
         k.local_ports_distinct = ports_distinct.get(i).unwrap_or(0);
         k.truncated_addrs = truncated.get(i).unwrap_or(0);
-        let key = (kind, idx.get(i).unwrap_or(0));
+        let key = (source.get(i).unwrap_or(0), kind, idx.get(i).unwrap_or(0));
         let rows = |by: &RowsBySnapshot| by.get(&key).cloned().unwrap_or_default();
         k.top_remote =
             rows(&ra_by).into_iter().filter_map(|r| Some((ra_a.get(r)?.to_string(), ra_c.get(r)?))).collect();
@@ -183,7 +185,7 @@ pub fn summaries_with(b: &Batch, rankings: bool) -> PolarsResult<Vec<(SnapshotSu
             *slot = ca.get(i);
         }
         let snap = SnapshotSummary {
-            source: b.source as usize,
+            source: source.get(i).unwrap_or(0) as usize,
             index: idx.get(i).unwrap_or(0) as usize,
             time: time.phys.get(i).and_then(chrono::DateTime::from_timestamp_micros).map(|t| {
                 let off = offset.get(i).and_then(chrono::FixedOffset::east_opt);
@@ -205,7 +207,11 @@ fn rows_of(b: &Batch, table: &super::Schema, key: &Key) -> PolarsResult<DataFram
     if df.height() == 0 {
         return Ok(df);
     }
-    df.lazy().filter(col("kind").eq(lit(key.kind.name())).and(col("index").eq(lit(key.index)))).collect()
+    let mut at = col("kind").eq(lit(key.kind.name())).and(col("index").eq(lit(key.index)));
+    if b.is_shared() {
+        at = at.and(col("source_id").eq(lit(key.source)));
+    }
+    df.lazy().filter(at).collect()
 }
 
 /// Per-state counts of row `i` of a frame with the state columns.

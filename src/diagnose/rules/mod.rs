@@ -80,13 +80,19 @@ pub fn top_at(
     let (s, k, i) = snap;
     let mut out = Vec::new();
     for b in d.store().batches() {
-        if b.source != s || i < b.first || i > b.last {
+        if !b.covers(s, i) {
             continue;
         }
         let df = b
             .frame(table)?
             .lazy()
-            .filter(col("kind").eq(lit(k.name())).and(col("index").eq(lit(i))).and(col(by).gt(lit(0u64))))
+            .filter(
+                col("source_id")
+                    .eq(lit(s))
+                    .and(col("kind").eq(lit(k.name())))
+                    .and(col("index").eq(lit(i)))
+                    .and(col(by).gt(lit(0u64))),
+            )
             .sort([by], SortMultipleOptions::default().with_order_descending(true).with_maintain_order(true))
             .limit(n as u32)
             .collect()?;
