@@ -152,6 +152,19 @@ fn diagnosis_of_a_dataset_finds_what_the_captures_show() {
     // Every rule, the ones that read socket rows included (the sockets
     // table is replayed), fires on the same hosts at the same severity.
     assert_eq!(raw, from_ds);
+    // What an export does not hold is said on the sources it came from.
+    let doc = summary(&[&ds]);
+    let lacking: Vec<&Value> = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| matches!(s["format"].as_str(), Some("kernel-log" | "counters" | "conntrack-stat")))
+        .collect();
+    assert!(!lacking.is_empty());
+    for s in lacking {
+        let notes = s["notes"].to_string();
+        assert!(notes.contains("read from a dataset") && notes.contains("not in an export"), "{s}");
+    }
     // A report from the dataset.
     let report = dir.path().join("report");
     let out = sockscope().args(["report", "-q"]).arg(&ds).arg("-o").arg(&report).output().unwrap();

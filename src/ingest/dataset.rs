@@ -434,6 +434,12 @@ fn source_reports(df: &DataFrame, host: &str, file: &Path) -> anyhow::Result<Vec
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let Some(p) = path.get(i) else { continue };
+        let mut notes: Vec<String> = notes
+            .get(i)
+            .filter(|n| !n.is_empty())
+            .map(|n| n.lines().map(String::from).collect())
+            .unwrap_or_default();
+        notes.extend(not_exported(format.get(i).unwrap_or_default(), rejected.get(i).unwrap_or(0)));
         out.push(SourceReport {
             id: 0,
             path: p.to_string(),
@@ -453,15 +459,24 @@ fn source_reports(df: &DataFrame, host: &str, file: &Path) -> anyhow::Result<Vec
                 rejected_samples: Vec::new(),
             },
             snapshots: snapshots.get(i).unwrap_or(0) as usize,
-            notes: notes
-                .get(i)
-                .filter(|n| !n.is_empty())
-                .map(|n| n.lines().map(String::from).collect())
-                .unwrap_or_default(),
+            notes,
             error: error.get(i).map(String::from),
         });
     }
     Ok(out)
+}
+
+/// What the run does not have of a source read from a dataset: an
+/// export keeps the tables, not every kind of data sockscope reads.
+fn not_exported(format: &str, rejected: u64) -> Option<String> {
+    let what = match format {
+        "kernel-log" => "its kernel log events are",
+        "counters" => "its protocol counters are",
+        "conntrack-stat" => "its conntrack statistics are",
+        _ if rejected > 0 => "the samples of its rejected lines are (their counts are kept)",
+        _ => return None,
+    };
+    Some(format!("read from a dataset: {what} not in an export, so the analysis here does not see them"))
 }
 
 #[cfg(test)]

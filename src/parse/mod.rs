@@ -656,12 +656,14 @@ fn noise_line(body: &[u8]) -> Option<Structure> {
         b"ss: ",
         b"conntrack: ",
     ];
-    for m in MESSAGES {
-        if memchr::memmem::find(body, m).is_some() && !body.contains(&b'=') {
-            return Some(Structure::ToolMessage);
-        }
+    // A line with `=` is data (sysctl, conntrack), never a message; and
+    // it is most of what reaches here when a `sysctl -a` is sniffed.
+    if body.contains(&b'=') {
+        return None;
     }
-    None
+    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| MESSAGES.iter().map(|m| memchr::memmem::Finder::new(m)).collect());
+    FINDERS.iter().any(|f| f.find(body).is_some()).then_some(Structure::ToolMessage)
 }
 
 /// `<platform> OSWbb v8.0.1` / `<platform> OSW v2.1.2`.
