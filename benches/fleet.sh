@@ -56,8 +56,9 @@ for n in $SIZES; do
   read -r w m < <(measure "$BIN" summary --format json "$dir")
   row "summary --format json" "$w" "$m" - -
   # What operators run today: states per file with the one-liner, over the
-  # socket tables (all `ss` here; the few gzipped ones left out, which
-  # would need zcat), sysctls and names not looked at.
+  # socket tables (the few gzipped ones left out, which would need zcat;
+  # for the few netstat tables $1 is the protocol, so it is only a rough
+  # equivalent), sysctls and host names not looked at.
   read -r w m < <(measure sh -c "find '$dir' -type f \( -name 'ss*' -o -name '*.log' \) ! -name '*.gz' -print0 |
     xargs -0 mawk 'FNR > 1 { c[FILENAME \" \" \$1]++ } END { for (k in c) print c[k], k }'")
   row "mawk states per file" "$w" "$m" - -
