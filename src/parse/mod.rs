@@ -662,7 +662,7 @@ fn noise_line(body: &[u8]) -> Option<Structure> {
         return None;
     }
     static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| MESSAGES.iter().map(|m| memchr::memmem::Finder::new(m)).collect());
+        std::sync::LazyLock::new(|| MESSAGES.iter().map(memchr::memmem::Finder::new).collect());
     FINDERS.iter().any(|f| f.find(body).is_some()).then_some(Structure::ToolMessage)
 }
 
