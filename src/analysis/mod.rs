@@ -26,6 +26,7 @@ use polars::prelude::*;
 
 use crate::ingest::Ingested;
 use crate::model::Kind;
+use crate::parse::sysctl::SysctlMap;
 use crate::snapshot::{KindSummary, SnapshotSummary};
 pub use series::Series;
 
@@ -135,7 +136,7 @@ pub struct Analysis<'a> {
     pub run: &'a Ingested,
     pub views: Vec<SourceView<'a>>,
     /// Host → sysctl values (merged over its sysctl captures).
-    pub sysctl: BTreeMap<&'a str, &'a BTreeMap<String, String>>,
+    pub sysctl: BTreeMap<&'a str, &'a SysctlMap>,
     /// Host × state at each host's main capture's last snapshot.
     pub fleet: fleet::HostStates,
     /// The state worth following across the fleet, and each host's course

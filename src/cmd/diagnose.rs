@@ -1,6 +1,5 @@
 //! `sockscope diagnose`: findings per host, worst first.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -11,6 +10,7 @@ use crate::cli::{DiagnoseArgs, FailOn, TextOrJson};
 use crate::diagnose::signals::SignalSink;
 use crate::diagnose::{Data, Finding, Severity, diagnose, render};
 use crate::ingest::Ingested;
+use crate::parse::sysctl::SysctlMap;
 use crate::term::visible;
 
 use super::{Status, read_inputs_with};
@@ -18,11 +18,11 @@ use super::{Status, read_inputs_with};
 /// Reads `--sysctl FILE`: `sysctl -a` output or a sysctl.conf fragment
 /// (comments and blank lines skipped; other lines are an error naming
 /// the line, as a bad value here would change every finding).
-pub fn read_sysctl_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+pub fn read_sysctl_file(path: &Path) -> anyhow::Result<SysctlMap> {
     use crate::parse::sysctl::{SysctlLine, parse_line};
     let text =
         std::fs::read(path).with_context(|| format!("--sysctl {}", visible(&path.display().to_string())))?;
-    let mut map = BTreeMap::new();
+    let mut map = SysctlMap::default();
     for (i, line) in text.split(|b| *b == b'\n').enumerate() {
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() || trimmed.starts_with(b"#") || trimmed.starts_with(b";") {
@@ -31,8 +31,8 @@ pub fn read_sysctl_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>>
         match parse_line(line) {
             SysctlLine::Entry { key, value } => {
                 // sysctl.conf may prefix a key with `-` (ignore errors).
-                let key = String::from_utf8_lossy(key.strip_prefix(b"-").unwrap_or(key)).into_owned();
-                map.entry(key).or_insert_with(|| String::from_utf8_lossy(value).trim().to_string());
+                let key = String::from_utf8_lossy(key.strip_prefix(b"-").unwrap_or(key));
+                map.insert_first(&key, String::from_utf8_lossy(value).trim());
             }
             SysctlLine::Blank | SysctlLine::Message => {}
             SysctlLine::Other => anyhow::bail!(
@@ -58,7 +58,7 @@ pub fn signal_sink() -> Arc<SignalSink> {
 pub fn findings(
     run: &Ingested,
     sink: Arc<SignalSink>,
-    extra: Option<&BTreeMap<String, String>>,
+    extra: Option<&SysctlMap>,
 ) -> anyhow::Result<Vec<Finding>> {
     let signals = Arc::try_unwrap(sink)
         .map_err(|_| anyhow::anyhow!("internal: the signal sink is still shared"))?

@@ -85,7 +85,7 @@ fn read_side(path: &Path, tz: Option<&String>, top: usize) -> anyhow::Result<(Si
     }
     for m in a.sysctl.values() {
         for (k, v) in m.iter() {
-            side.sysctl.entry(k.clone()).or_insert_with(|| v.clone());
+            side.sysctl.entry(k.to_string()).or_insert_with(|| v.to_string());
         }
     }
     Ok((side, status))

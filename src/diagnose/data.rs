@@ -13,6 +13,7 @@ use super::{At, LogLine};
 use crate::ingest::{Ingested, SourceReport};
 use crate::model::Kind;
 use crate::parse::kernlog::KernelEvent;
+use crate::parse::sysctl::SysctlMap;
 use crate::table::snapshots;
 use crate::table::store::Store;
 
@@ -90,7 +91,7 @@ pub struct Data<'a> {
     pub hosts: BTreeMap<&'a str, HostFacts<'a>>,
     pub signals: Signals,
     /// `--sysctl FILE`, for every host.
-    pub extra_sysctl: Option<&'a BTreeMap<String, String>>,
+    pub extra_sysctl: Option<&'a SysctlMap>,
 }
 
 impl<'a> Data<'a> {
@@ -99,7 +100,7 @@ impl<'a> Data<'a> {
     pub fn new(
         run: &'a Ingested,
         signals: Signals,
-        extra_sysctl: Option<&'a BTreeMap<String, String>>,
+        extra_sysctl: Option<&'a SysctlMap>,
     ) -> anyhow::Result<Data<'a>> {
         let sources = crate::render::json::source_index(run);
         let mut snaps: HashMap<(u32, Kind), Vec<Option<SnapMeta>>> = HashMap::new();

@@ -2,6 +2,7 @@
 //! A2). A value that was not captured falls back to its documented
 //! default, and the finding says it assumed it.
 
+use crate::parse::sysctl::SysctlMap;
 use std::collections::BTreeMap;
 
 use super::SysctlUsed;
@@ -42,16 +43,16 @@ pub const RESERVED_PORTS: &[&str] = &["net.ipv4.ip_local_reserved_ports"];
 /// `ingest::host_sysctls`), overridden by `--sysctl FILE`.
 #[derive(Debug, Default, Clone)]
 pub struct Knobs<'a> {
-    captured: Option<&'a BTreeMap<String, String>>,
-    extra: Option<&'a BTreeMap<String, String>>,
+    captured: Option<&'a SysctlMap>,
+    extra: Option<&'a SysctlMap>,
     /// Where the captured values came from.
     pub source: Option<&'a str>,
 }
 
 impl<'a> Knobs<'a> {
     pub fn new(
-        captured: Option<&'a BTreeMap<String, String>>,
-        extra: Option<&'a BTreeMap<String, String>>,
+        captured: Option<&'a SysctlMap>,
+        extra: Option<&'a SysctlMap>,
         source: Option<&'a str>,
     ) -> Knobs<'a> {
         Knobs { captured, extra, source }
@@ -67,7 +68,7 @@ impl<'a> Knobs<'a> {
         let mut m = BTreeMap::new();
         for src in [self.captured, self.extra].into_iter().flatten() {
             for (k, v) in src {
-                m.insert(k.as_str(), v.as_str());
+                m.insert(k, v);
             }
         }
         m
@@ -78,12 +79,12 @@ impl<'a> Knobs<'a> {
     pub fn get(&self, keys: &[&str]) -> Option<(&str, &str)> {
         for src in [self.extra, self.captured].into_iter().flatten() {
             for k in keys {
-                if let Some((k, v)) = src.get_key_value(*k) {
-                    return Some((k.as_str(), v.as_str()));
+                if let Some((k, v)) = src.get_key_value(k) {
+                    return Some((k, v));
                 }
                 let slashed = k.replace('.', "/");
                 if let Some((k, v)) = src.get_key_value(&slashed) {
-                    return Some((k.as_str(), v.as_str()));
+                    return Some((k, v));
                 }
             }
         }
@@ -112,8 +113,8 @@ impl<'a> Knobs<'a> {
         let mut used = Vec::new();
         // Read as ingest reads it (an inverted range is no range).
         let range = self.get(&["net.ipv4.ip_local_port_range"]).and_then(|(k, v)| {
-            let mut m = BTreeMap::new();
-            m.insert("net.ipv4.ip_local_port_range".to_string(), v.to_string());
+            let mut m = SysctlMap::default();
+            m.insert("net.ipv4.ip_local_port_range", v);
             let r = crate::parse::sysctl::port_range(&m)?;
             used.push(SysctlUsed { key: k.to_string(), value: normalize(v), assumed: false });
             Some(r)
@@ -183,9 +184,9 @@ mod tests {
 
     #[test]
     fn values_fall_back_to_defaults_marked_assumed() {
-        let mut m = BTreeMap::new();
-        m.insert("net.core.somaxconn".to_string(), "128".to_string());
-        m.insert("kernel.osrelease".to_string(), "4.9.0-8-amd64".to_string());
+        let mut m = crate::parse::sysctl::SysctlMap::default();
+        m.insert("net.core.somaxconn", "128");
+        m.insert("kernel.osrelease", "4.9.0-8-amd64");
         let k = Knobs::new(Some(&m), None, None);
         assert_eq!(k.used(SOMAXCONN_KEY, Some(SOMAXCONN)).unwrap().0, 128);
         let (v, u) = k.used(FIN_TIMEOUT_KEY, Some(FIN_TIMEOUT)).unwrap();
@@ -195,8 +196,8 @@ mod tests {
         assert_eq!((lo, hi, reserved), (32768, 60999, 0));
         assert!(used[0].assumed);
         // --sysctl wins over the capture.
-        let mut extra = BTreeMap::new();
-        extra.insert("net.core.somaxconn".to_string(), "1024".to_string());
+        let mut extra = crate::parse::sysctl::SysctlMap::default();
+        extra.insert("net.core.somaxconn", "1024");
         let k = Knobs::new(Some(&m), Some(&extra), None);
         assert_eq!(k.u64(SOMAXCONN_KEY), Some(1024));
     }

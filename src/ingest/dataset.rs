@@ -263,7 +263,7 @@ pub fn read(roots: &[PathBuf], cfg: &IngestConfig) -> anyhow::Result<Ingested> {
                 if let (Some(s), Some(k), Some(v)) = (s.get(i), k.get(i), v.get(i))
                     && let Some(id) = ids.get(s)
                 {
-                    run.sysctls.entry(*id as usize).or_default().insert(k.to_string(), v.to_string());
+                    run.sysctls.entry(*id as usize).or_default().insert(k, v);
                 }
             }
         }

@@ -25,6 +25,7 @@ use serde::Serialize;
 use crate::error::InputError;
 use crate::fold::FoldCfg;
 use crate::model::Kind;
+use crate::parse::sysctl::SysctlMap;
 use crate::parse::timestamp::TzPolicy;
 use crate::parse::{RejectReason, TableFormat};
 use crate::table::store::{GROUP_SOURCES, Store};
@@ -184,7 +185,7 @@ pub struct Ingested {
     /// The per-snapshot tables of every source.
     pub store: Arc<Store>,
     /// sysctl values per source index.
-    pub sysctls: BTreeMap<usize, BTreeMap<String, String>>,
+    pub sysctls: BTreeMap<usize, SysctlMap>,
     /// Conntrack statistics (summed over CPUs) per source index.
     pub ctstats: BTreeMap<usize, BTreeMap<String, u64>>,
     /// Kernel log events per source index: (line, text, event).
@@ -217,7 +218,7 @@ impl Ingested {
 /// Result of reading one input.
 enum One {
     Table(SourceReport, Option<InputError>),
-    Sysctl(SourceReport, BTreeMap<String, String>, Option<InputError>),
+    Sysctl(SourceReport, SysctlMap, Option<InputError>),
     CtStat(SourceReport, BTreeMap<String, u64>, Option<InputError>),
     KernelLog(SourceReport, Vec<(u64, String, crate::parse::kernlog::KernelEvent)>, Option<InputError>),
     Counters(SourceReport, Vec<BTreeMap<String, u64>>, Option<InputError>),
@@ -404,9 +405,9 @@ fn port_ranges(results: &[(usize, One)]) -> BTreeMap<String, (u16, u16)> {
 /// input order), the first that has `net.ipv4.ip_local_port_range`, else
 /// its first one.
 pub fn host_sysctls<'a>(
-    captures: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, String>)>,
-) -> BTreeMap<&'a str, &'a BTreeMap<String, String>> {
-    let mut out: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
+    captures: impl IntoIterator<Item = (&'a str, &'a SysctlMap)>,
+) -> BTreeMap<&'a str, &'a SysctlMap> {
+    let mut out: BTreeMap<&str, &SysctlMap> = BTreeMap::new();
     for (host, map) in captures {
         let has_range = crate::parse::sysctl::port_range(map).is_some();
         match out.get(host) {
@@ -852,9 +853,9 @@ fn ingest_sysctl(
     host: String,
     comp: Compression,
     stream: Box<dyn Read + Send>,
-) -> (SourceReport, BTreeMap<String, String>, Option<InputError>) {
+) -> (SourceReport, SysctlMap, Option<InputError>) {
     use crate::parse::sysctl::{SysctlLine, kept, parse_line};
-    let mut map = BTreeMap::new();
+    let mut map = SysctlMap::default();
     let mut in_value = false;
     let (rep, err) =
         ingest_lines(id, path, display, host, comp, stream, "sysctl", |line| match parse_line(line) {
@@ -864,8 +865,7 @@ fn ingest_sysctl(
                 // Parsed either way; only the keys the passes read are kept
                 // (a fleet's per-interface keys would not fit).
                 if kept(key) {
-                    map.entry(String::from_utf8_lossy(key).into_owned())
-                        .or_insert_with(|| String::from_utf8_lossy(value).into_owned());
+                    map.insert_first(&String::from_utf8_lossy(key), &String::from_utf8_lossy(value));
                 }
                 in_value = true;
                 Taken::Parsed
@@ -890,6 +890,7 @@ fn ingest_sysctl(
             }
             SysctlLine::Other => Taken::Rejected,
         });
+    map.shrink_to_fit();
     (rep, map, err)
 }
 

@@ -101,8 +101,106 @@ pub fn kept(key: &[u8]) -> bool {
     true
 }
 
+/// One sysctl capture's keys and values, sorted by key.
+///
+/// A fleet's hosts have the same few hundred keys and mostly the same
+/// values, and a map of owned strings per host was most of what a fleet of
+/// thousands cost: the strings are interned for the run (shared by every
+/// host that has them), and the map is a sorted slice of their pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SysctlMap {
+    entries: Vec<(&'static str, &'static str)>,
+}
+
+impl SysctlMap {
+    /// Sets `key` to `value` (replacing an earlier value).
+    pub fn insert(&mut self, key: &str, value: &str) {
+        match self.entries.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            Ok(i) => self.entries[i].1 = intern(value),
+            Err(i) => self.entries.insert(i, (intern(key), intern(value))),
+        }
+    }
+
+    /// Sets `key` to `value` unless it has one already.
+    pub fn insert_first(&mut self, key: &str, value: &str) {
+        if let Err(i) = self.entries.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            self.entries.insert(i, (intern(key), intern(value)));
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        self.get_key_value(key).map(|(_, v)| v)
+    }
+
+    pub fn get_key_value(&self, key: &str) -> Option<(&'static str, &'static str)> {
+        let i = self.entries.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(self.entries[i])
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Every key and value, by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.entries.iter().copied()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().map(|(k, _)| *k)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Gives back what the map grew by beyond its entries.
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
+    }
+}
+
+impl<'a> IntoIterator for &'a SysctlMap {
+    type Item = (&'static str, &'static str);
+    type IntoIter = std::iter::Copied<std::slice::Iter<'a, (&'static str, &'static str)>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().copied()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for SysctlMap {
+    /// Later pairs replace earlier ones, as [`SysctlMap::insert`].
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(it: I) -> Self {
+        let mut m = SysctlMap::default();
+        for (k, v) in it {
+            m.insert(k.as_ref(), v.as_ref());
+        }
+        m
+    }
+}
+
+/// The run's one copy of a sysctl key or value. The strings live as long
+/// as the process: a run reads a bounded set of captures, and their keys
+/// and values repeat from host to host.
+fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, Mutex};
+    static SEEN: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(x) = seen.get(s) {
+        return x;
+    }
+    let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+    seen.insert(leaked);
+    leaked
+}
+
 /// `net.ipv4.ip_local_port_range` (`32768\t60999`) of a sysctl capture.
-pub fn port_range(m: &std::collections::BTreeMap<String, String>) -> Option<(u16, u16)> {
+pub fn port_range(m: &SysctlMap) -> Option<(u16, u16)> {
     let v = m.get("net.ipv4.ip_local_port_range")?;
     let mut it = v.split_whitespace().map(|x| x.parse::<u16>().ok());
     match (it.next()??, it.next()??) {
@@ -127,6 +225,25 @@ pub fn looks_like_sysctl<'a>(sample: impl Iterator<Item = &'a [u8]>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sysctl_map_is_sorted_first_value_wins_where_asked_and_shares_its_strings() {
+        let mut a = SysctlMap::default();
+        a.insert_first("net.core.somaxconn", "4096");
+        a.insert_first("net.core.somaxconn", "128");
+        a.insert("kernel.osrelease", "6.1.0");
+        a.insert("kernel.osrelease", "6.12.0");
+        a.insert_first("fs.file-max", "9223372036854775807");
+        assert_eq!(a.get("net.core.somaxconn"), Some("4096"));
+        assert_eq!(a.get("kernel.osrelease"), Some("6.12.0"));
+        assert_eq!(a.get("net.core.netdev_max_backlog"), None);
+        let keys: Vec<&str> = a.keys().collect();
+        assert_eq!(keys, ["fs.file-max", "kernel.osrelease", "net.core.somaxconn"]);
+        // Another host's map holds the same strings, not copies.
+        let b: SysctlMap = [("net.core.somaxconn", "4096")].into_iter().collect();
+        assert!(std::ptr::eq(a.get("net.core.somaxconn").unwrap(), b.get("net.core.somaxconn").unwrap()));
+        assert!(std::ptr::eq(a.keys().last().unwrap(), b.keys().next().unwrap()));
+    }
 
     #[test]
     fn the_network_stacks_keys_are_kept_per_interface_ones_are_not() {

@@ -2,6 +2,7 @@
 //! [`crate::parse::sysctl::kept`]).
 
 use super::schema::{Rows, Schema, Ty, col};
+use crate::parse::sysctl::SysctlMap;
 
 pub static SCHEMA: Schema = Schema {
     name: "sysctl",
@@ -13,7 +14,7 @@ pub static SCHEMA: Schema = Schema {
     ],
 };
 
-pub fn fill(r: &mut Rows, id: u32, map: &std::collections::BTreeMap<String, String>) {
+pub fn fill(r: &mut Rows, id: u32, map: &SysctlMap) {
     for (k, v) in map {
         r.row().u32(id).str(k).str(v).end();
     }

@@ -228,12 +228,10 @@ pub fn myths(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
-    fn knobs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    fn knobs(pairs: &[(&str, &str)]) -> crate::parse::sysctl::SysctlMap {
+        pairs.iter().copied().collect()
     }
 
     #[test]
@@ -267,9 +265,9 @@ mod tests {
         );
         // On an old kernel, recycle is live and dangerous.
         let mut old = m.clone();
-        old.insert("kernel.osrelease".into(), "4.4.0-210-generic".into());
+        old.insert("kernel.osrelease", "4.4.0-210-generic");
         for i in 0..FULL_CAPTURE {
-            old.insert(format!("net.x.k{i}"), "0".into());
+            old.insert(&format!("net.x.k{i}"), "0");
         }
         let f = myths("h", &Knobs::new(Some(&old), None, None), None, None, None);
         assert_eq!(f[0].severity, Severity::Crit);
