@@ -33,6 +33,52 @@ fn same_named_directories_in_different_places_are_said_not_merged_silently() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
 
+/// A quoted pattern is expanded by sockscope (a fleet's files can be too
+/// many for one command line): matches in order, directories walked,
+/// non-captures skipped; a pattern without a match is that input's error;
+/// an output is kept out of the directory a pattern's matches lie in.
+#[test]
+fn a_quoted_glob_pattern_is_expanded_and_its_base_is_an_input_directory() {
+    let dir = layout();
+    let root = dir.path().to_str().unwrap();
+    let doc = summary_json(&[&format!("{root}/dc*/*/*/ss.txt")]);
+    let paths: Vec<&str> =
+        doc["sources"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [format!("{root}/dc1/web-1/2024-03-05/ss.txt"), format!("{root}/dc2/web-1/2024-03-05/ss.txt")]
+    );
+    // `**` and a matched directory, walked: the same two files.
+    let doc = summary_json(&[&format!("{root}/**/2024-*")]);
+    assert_eq!(doc["sources"].as_array().unwrap().len(), 2);
+
+    let out =
+        sockscope().args(["summary", "--format", "json"]).arg(format!("{root}/dc9/*.txt")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "nothing to analyze");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no file matches this pattern"));
+    let out = sockscope()
+        .args(["summary", "--format", "json"])
+        .arg(format!("{root}/dc1/*/*/ss.txt"))
+        .arg(format!("{root}/dc9/*.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "one input failed");
+
+    // A report written among the matches' directory is not replaced by a
+    // later run over the same pattern (it lies inside an input directory).
+    let report = dir.path().join("report");
+    let run = |force: bool| {
+        let mut c = sockscope();
+        c.args(["report", "-q"]).arg(format!("{root}/dc*/web-1")).arg("-o").arg(&report);
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    run(false).code(0);
+    run(true).code(2).stderr(predicates::str::contains("lies inside the input directory"));
+}
+
 #[test]
 fn host_from_takes_the_first_capture_group_of_the_path() {
     let dir = layout();

@@ -102,7 +102,8 @@ pub struct Input {
     pub explicit: bool,
 }
 
-/// Expands directories recursively (sorted, so runs are reproducible).
+/// Expands directories recursively and glob patterns (sorted, so runs
+/// are reproducible).
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -112,27 +113,82 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             continue;
         }
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => {
-                for entry in walkdir::WalkDir::new(p).sort_by_file_name().follow_links(false) {
-                    match entry {
-                        Ok(e) if e.file_type().is_file() => {
-                            inputs.push(Input { path: e.into_path(), explicit: false })
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
-                            let source =
-                                e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk error"));
-                            errors.push(InputError::Io { path, source });
-                        }
-                    }
-                }
-            }
+            Ok(m) if m.is_dir() => walk(p, &mut inputs, &mut errors),
             Ok(_) => inputs.push(Input { path: p.clone(), explicit: true }),
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound && is_pattern(p) => {
+                expand(p, &mut inputs, &mut errors)
+            }
             Err(source) => errors.push(InputError::Io { path: p.clone(), source }),
         }
     }
     (inputs, errors)
+}
+
+/// Whether an input that does not exist is a glob pattern (`*`, `?`, `[`).
+pub fn is_pattern(p: &Path) -> bool {
+    p.to_string_lossy().contains(['*', '?', '['])
+}
+
+/// The directory a pattern's matches all lie in: its components before the
+/// first with a wildcard (`caps/dc1/*/ss.txt` → `caps/dc1`). Outputs are
+/// kept out of it as out of any input directory.
+pub fn pattern_base(p: &Path) -> PathBuf {
+    let mut base = PathBuf::new();
+    for c in p.components() {
+        if c.as_os_str().to_string_lossy().contains(['*', '?', '[']) {
+            break;
+        }
+        base.push(c);
+    }
+    if base.as_os_str().is_empty() { PathBuf::from(".") } else { base }
+}
+
+/// Every file under `dir`, by name.
+fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name().follow_links(false) {
+        match entry {
+            Ok(e) if e.file_type().is_file() => inputs.push(Input { path: e.into_path(), explicit: false }),
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                let source = e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk error"));
+                errors.push(InputError::Io { path, source });
+            }
+        }
+    }
+}
+
+/// A glob pattern given quoted (`'caps/*/ss*.txt'`, `'caps/**/*.gz'`):
+/// what a fleet needs when its files are too many for one command line.
+/// Matches are taken like a directory's files — ones that are not
+/// captures are skipped, not errors — and matched directories are walked.
+fn expand(pattern: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    let io = |kind, msg: String| InputError::Io {
+        path: pattern.to_path_buf(),
+        source: std::io::Error::new(kind, msg),
+    };
+    let text = pattern.to_string_lossy();
+    let opts = glob::MatchOptions { require_literal_leading_dot: true, ..Default::default() };
+    let paths = match glob::glob_with(&text, opts) {
+        Ok(p) => p,
+        Err(e) => {
+            return errors.push(io(std::io::ErrorKind::InvalidInput, format!("not a valid pattern: {e}")));
+        }
+    };
+    let before = inputs.len();
+    for m in paths {
+        match m {
+            Ok(p) if p.is_dir() => walk(&p, inputs, errors),
+            Ok(p) => inputs.push(Input { path: p, explicit: false }),
+            Err(e) => {
+                let path = e.path().to_path_buf();
+                errors.push(InputError::Io { path, source: e.into() });
+            }
+        }
+    }
+    if inputs.len() == before {
+        errors.push(io(std::io::ErrorKind::NotFound, "no file matches this pattern".into()));
+    }
 }
 
 /// What the run learned about one source. Serialized as `sources[]`.

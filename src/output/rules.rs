@@ -62,10 +62,22 @@ pub struct Inputs {
 impl Inputs {
     /// Resolves the command-line inputs (`-`, stdin, is skipped; a path
     /// that does not exist cannot overlap anything and is left to the
-    /// reader to report).
+    /// reader to report; a glob pattern counts as the directory its
+    /// matches lie in).
     pub fn new(paths: &[PathBuf]) -> Inputs {
-        let canon =
-            paths.iter().filter(|p| p.as_os_str() != "-").filter_map(|p| fs::canonicalize(p).ok()).collect();
+        let canon = paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .filter_map(|p| {
+                // A pattern's matches are not known yet: the directory they
+                // all lie in stands for them.
+                let p = match p.exists() || !crate::ingest::is_pattern(p) {
+                    true => p.clone(),
+                    false => crate::ingest::pattern_base(p),
+                };
+                fs::canonicalize(p).ok()
+            })
+            .collect();
         Inputs { canon }
     }
 
