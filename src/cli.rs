@@ -54,8 +54,10 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Capture files or directories (read recursively); `-` reads stdin.
-    /// Plain, .gz and .zst are detected from content. A dataset written
-    /// by `sockscope export` (Parquet) is read as its tables instead.
+    /// Plain, .gz and .zst are detected from content. A quoted glob
+    /// pattern ('caps/*/ss*.txt', 'caps/**/*.gz') is expanded by sockscope.
+    /// A dataset written by `sockscope export` (Parquet) is read as its
+    /// tables instead.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 
