@@ -136,28 +136,68 @@ pub fn state_to_follow(a: &Analysis<'_>) -> Option<&'static str> {
 }
 
 /// Host × time-bucket values of one state: each host's timeline resampled
-/// into `buckets` equal slices of its own snapshots (max per slice), so
+/// into the same equal slices of its own snapshots (max per slice), so
 /// hosts with different capture lengths line up. (A very long capture's
 /// points already hold the max of a few snapshots each; slices are equal
-/// to within one point.)
+/// to within one point.) There are `buckets` slices, or as many as the
+/// longest capture has snapshots; a shorter capture's snapshots span
+/// several slices each — a single snapshot is the whole row — rather than
+/// leaving slices that would read as zero.
 pub fn host_time(a: &Analysis<'_>, state: &str, buckets: usize) -> (Vec<String>, Vec<Vec<u64>>) {
     let mut hosts = Vec::new();
-    let mut rows = Vec::new();
+    let mut columns = Vec::new();
     for v in main_views(a) {
         let ys: Vec<u64> = match v.series.slot(state) {
             Some(i) => v.series.column(i),
             None => vec![0; v.series.points.len()],
         };
-        let n = ys.len();
-        let b = buckets.min(n).max(1);
-        let row = (0..b)
-            .map(|i| {
-                let (lo, hi) = (i * n / b, ((i + 1) * n / b).max(i * n / b + 1));
-                ys[lo..hi.min(n)].iter().copied().max().unwrap_or(0)
-            })
-            .collect();
         hosts.push(v.host.to_string());
-        rows.push(row);
+        columns.push(ys);
     }
+    let longest = columns.iter().map(Vec::len).max().unwrap_or(0);
+    let b = buckets.min(longest).max(1);
+    let rows = columns
+        .into_iter()
+        .map(|ys| {
+            let n = ys.len();
+            (0..b)
+                .map(|i| {
+                    let (lo, hi) = (i * n / b, ((i + 1) * n / b).max(i * n / b + 1));
+                    ys.get(lo..hi.min(n)).and_then(|s| s.iter().copied().max()).unwrap_or(0)
+                })
+                .collect()
+        })
+        .collect();
     (hosts, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::Analysis;
+    use crate::ingest::{IngestConfig, discover, ingest};
+
+    /// A host captured once spans the whole row of the fleet's time
+    /// heatmap: its slices are its one snapshot, not zeros.
+    #[test]
+    fn a_short_capture_spans_the_slices_of_the_longest() {
+        let dir = tempfile::tempdir().unwrap();
+        let head = "State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n";
+        let tw = |n: usize| {
+            (0..n).map(|j| format!("TIME-WAIT 0 0 10.0.0.1:{} 10.9.0.1:80\n", 40000 + j)).collect::<String>()
+        };
+        let mut lp = String::new();
+        for (i, n) in [1, 2, 3, 4].iter().enumerate() {
+            lp.push_str(&format!("Tue Mar  5 10:00:{i:02} UTC 2024\n{head}{}", tw(*n)));
+        }
+        std::fs::write(dir.path().join("loop-1.log"), lp).unwrap();
+        std::fs::write(dir.path().join("once-1.txt"), format!("{head}{}", tw(7))).unwrap();
+        let (inputs, _) = discover(&[dir.path().to_path_buf()]);
+        let run = ingest(&inputs, &IngestConfig { detail: true, keep: 50, ..IngestConfig::default() });
+        let a = Analysis::build(&run, 10).unwrap();
+        let (hosts, rows) = super::host_time(&a, "TIME_WAIT", 6);
+        let row = |h: &str| rows[hosts.iter().position(|x| x == h).unwrap()].clone();
+        // Four snapshots: four slices, not six.
+        assert_eq!(row("loop-1"), [1, 2, 3, 4]);
+        assert_eq!(row("once-1"), [7, 7, 7, 7]);
+    }
 }
