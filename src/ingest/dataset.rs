@@ -210,85 +210,79 @@ pub fn read(roots: &[PathBuf], cfg: &IngestConfig) -> anyhow::Result<Ingested> {
     // Hosts in id order, a group of them (up to GROUP_SOURCES sources) at
     // a time, so the store keeps small hosts' snapshots together.
     let hosts: Vec<_> = by_host.iter().collect();
-    let mut ends = Vec::new();
-    let mut in_group = 0;
+    let mut groups = Vec::new();
+    let (mut first, mut in_group) = (0, 0);
     for (n, (_, known)) in hosts.iter().enumerate() {
         if in_group > 0 && in_group + known.len() > GROUP_SOURCES {
-            ends.push(n);
-            in_group = 0;
+            groups.push(first..n);
+            (first, in_group) = (n, 0);
         }
         in_group += known.len();
     }
-    ends.push(hosts.len());
-    let mut group = None;
-    for (n, ((r, host), known)) in hosts.iter().enumerate() {
-        if group.is_none() {
-            let end = ends.iter().copied().find(|e| *e > n).unwrap_or(hosts.len());
-            let mut ids: Vec<u32> = hosts[n..end].iter().flat_map(|(_, k)| k.values().map(|v| v.0)).collect();
-            ids.sort_unstable();
-            group = Some((run.store.open_group(&ids), end));
-        }
-        let root = &roots[*r];
-        let ids_of = |part: &str| -> BTreeMap<&str, u32> {
-            known.iter().filter(|(_, (_, p))| p == part).map(|(s, (id, _))| (s.as_str(), *id)).collect()
-        };
-        // Per-snapshot tables: this host's rows, then a source at a time.
-        let mut tables: Vec<Option<DataFrame>> = Vec::with_capacity(SNAPSHOT_TABLES.len());
-        for schema in SNAPSHOT_TABLES {
-            let mut frames = Vec::new();
-            for f in files_of(root, schema.name, host)? {
-                let ids = ids_of(&part_of(&f));
-                frames.push(conform(read_parquet(&f, None)?, schema, &ids, &f)?);
-            }
-            tables.push(stack(frames)?);
-        }
-        let mut ids: Vec<u32> = known.values().map(|(id, _)| *id).collect();
+    groups.push(first..hosts.len());
+    for range in groups {
+        let mut ids: Vec<u32> =
+            hosts[range.clone()].iter().flat_map(|(_, k)| k.values().map(|v| v.0)).collect();
         ids.sort_unstable();
-        for id in ids {
-            put_source(&run, id, &tables)?;
-        }
-        if let Some((g, end)) = group
-            && end == n + 1
-        {
-            run.store.close_group(g);
-            group = None;
-        }
-        // The host's sysctls, per sysctl capture.
-        for f in files_of(root, "sysctl", host)? {
-            let ids = ids_of(&part_of(&f));
-            let df = read_parquet(&f, None)?;
-            let (s, k, v) =
-                (df.column("source")?.str()?, df.column("key")?.str()?, df.column("value")?.str()?);
-            for i in 0..df.height() {
-                if let (Some(s), Some(k), Some(v)) = (s.get(i), k.get(i), v.get(i))
-                    && let Some(id) = ids.get(s)
-                {
-                    run.sysctls.entry(*id as usize).or_default().insert(k, v);
-                }
-            }
-        }
-        // Socket rows, for a run that wants them (diagnosis).
-        if let Some(sink) = &cfg.rows {
-            let mut row_tables = vec![&crate::table::sockets::SCHEMA];
-            if sink.conntrack_entries() {
-                row_tables.push(&crate::table::conntrack_entries::SCHEMA);
-            }
-            for schema in row_tables {
+        let group = run.store.open_group(&ids);
+        for ((r, host), known) in &hosts[range] {
+            let root = &roots[*r];
+            let ids_of = |part: &str| -> BTreeMap<&str, u32> {
+                known.iter().filter(|(_, (_, p))| p == part).map(|(s, (id, _))| (s.as_str(), *id)).collect()
+            };
+            // Per-snapshot tables: this host's rows, then a source at a time.
+            let mut tables: Vec<Option<DataFrame>> = Vec::with_capacity(SNAPSHOT_TABLES.len());
+            for schema in SNAPSHOT_TABLES {
+                let mut frames = Vec::new();
                 for f in files_of(root, schema.name, host)? {
                     let ids = ids_of(&part_of(&f));
-                    let n = rows_in(&f)?;
-                    let mut at = 0;
-                    while at < n {
-                        let df = conform(read_parquet(&f, Some((at, ROWS_PER_READ)))?, schema, &ids, &f)?;
-                        at += ROWS_PER_READ;
-                        for (id, part) in split_by_source(df)? {
-                            let path = run.sources[id as usize].path.clone();
-                            cfg.store.rows(sink.clone(), schema, id, path.into(), part);
+                    frames.push(conform(read_parquet(&f, None)?, schema, &ids, &f)?);
+                }
+                tables.push(stack(frames)?);
+            }
+            let mut ids: Vec<u32> = known.values().map(|(id, _)| *id).collect();
+            ids.sort_unstable();
+            for id in ids {
+                put_source(&run, id, &tables)?;
+            }
+            // The host's sysctls, per sysctl capture.
+            for f in files_of(root, "sysctl", host)? {
+                let ids = ids_of(&part_of(&f));
+                let df = read_parquet(&f, None)?;
+                let (s, k, v) =
+                    (df.column("source")?.str()?, df.column("key")?.str()?, df.column("value")?.str()?);
+                for i in 0..df.height() {
+                    if let (Some(s), Some(k), Some(v)) = (s.get(i), k.get(i), v.get(i))
+                        && let Some(id) = ids.get(s)
+                    {
+                        run.sysctls.entry(*id as usize).or_default().insert(k, v);
+                    }
+                }
+            }
+            // Socket rows, for a run that wants them (diagnosis).
+            if let Some(sink) = &cfg.rows {
+                let mut row_tables = vec![&crate::table::sockets::SCHEMA];
+                if sink.conntrack_entries() {
+                    row_tables.push(&crate::table::conntrack_entries::SCHEMA);
+                }
+                for schema in row_tables {
+                    for f in files_of(root, schema.name, host)? {
+                        let ids = ids_of(&part_of(&f));
+                        let n = rows_in(&f)?;
+                        let mut at = 0;
+                        while at < n {
+                            let df = conform(read_parquet(&f, Some((at, ROWS_PER_READ)))?, schema, &ids, &f)?;
+                            at += ROWS_PER_READ;
+                            for (id, part) in split_by_source(df)? {
+                                let path = run.sources[id as usize].path.clone();
+                                cfg.store.rows(sink.clone(), schema, id, path.into(), part);
+                            }
                         }
                     }
                 }
             }
         }
+        run.store.close_group(group);
     }
     cfg.store.finish();
     Ok(run)

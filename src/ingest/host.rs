@@ -11,7 +11,7 @@
 //! or the first above it not named after a date
 //! (`web-1/2026-12-01/ss.txt` → `web-1`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// File-name prefixes that name a command, not a host.
 const COMMAND_PREFIXES: &[&str] = &[
@@ -61,8 +61,8 @@ fn is_command(name: &str) -> bool {
 /// (`web-1/ss-tan.txt`): two such directories with one name in different
 /// places (`dc1/web-1/`, `dc2/web-1/`; or `<host>/<date>/ss.txt`) would be
 /// merged into one host silently.
-pub fn host_dir(path: &Path) -> Option<std::path::PathBuf> {
-    if path.as_os_str() == "-" || sosreport_host(path).is_some() {
+pub fn host_dir(path: &Path) -> Option<PathBuf> {
+    if path.as_os_str() == "-" || sosreport_root(path).is_some() {
         return None;
     }
     let file = path.file_name()?.to_string_lossy().into_owned();
@@ -185,8 +185,7 @@ pub fn netns(path: &Path) -> Option<String> {
 /// (`sos_commands/date/date`, or the root's `date`), for captures that
 /// carry no time of their own.
 pub fn sosreport_time(path: &Path) -> Option<crate::parse::timestamp::RawTime> {
-    let abs = std::path::absolute(path).ok()?;
-    let root = abs.ancestors().skip(1).find(|d| d.join("sos_commands").is_dir())?;
+    let root = sosreport_root(path)?;
     for f in [root.join("sos_commands/date/date"), root.join("date")] {
         if let Ok(text) = std::fs::read_to_string(&f)
             && let Some(t) =
@@ -198,22 +197,33 @@ pub fn sosreport_time(path: &Path) -> Option<crate::parse::timestamp::RawTime> {
     None
 }
 
+/// The root of the sosreport tree a file is in: the nearest directory above
+/// it holding `sos_commands/`. Every file asks (for its host, its time and
+/// its name's collisions), so each directory is looked up once.
+fn sosreport_root(path: &Path) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static ROOTS: LazyLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = LazyLock::new(Default::default);
+    let abs = std::path::absolute(path).ok()?;
+    let dir = abs.parent()?;
+    if let Some(r) = ROOTS.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        return r.clone();
+    }
+    let root = dir.ancestors().find(|d| d.join("sos_commands").is_dir()).map(Path::to_path_buf);
+    ROOTS.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), root.clone());
+    root
+}
+
 /// The host of a file inside a sosreport tree.
 fn sosreport_host(path: &Path) -> Option<String> {
-    let abs = std::path::absolute(path).ok()?;
-    for dir in abs.ancestors().skip(1) {
-        if dir.join("sos_commands").is_dir() {
-            if let Ok(h) = std::fs::read_to_string(dir.join("hostname")) {
-                let h = h.lines().next().unwrap_or("").trim();
-                if !h.is_empty() {
-                    return Some(h.to_string());
-                }
-            }
-            let name = dir.file_name()?.to_string_lossy();
-            return Some(sos_dir_host(&name));
+    let root = sosreport_root(path)?;
+    if let Ok(h) = std::fs::read_to_string(root.join("hostname")) {
+        let h = h.lines().next().unwrap_or("").trim();
+        if !h.is_empty() {
+            return Some(h.to_string());
         }
     }
-    None
+    Some(sos_dir_host(&root.file_name()?.to_string_lossy()))
 }
 
 /// `sosreport-web-1-01234567-2024-03-05-abcdef` → `web-1`;

@@ -124,9 +124,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
     (inputs, errors)
 }
 
+/// The characters that make an input a glob pattern.
+const WILDCARDS: [char; 3] = ['*', '?', '['];
+
 /// Whether an input that does not exist is a glob pattern (`*`, `?`, `[`).
 pub fn is_pattern(p: &Path) -> bool {
-    p.to_string_lossy().contains(['*', '?', '['])
+    p.to_string_lossy().contains(WILDCARDS)
 }
 
 /// The directory a pattern's matches all lie in: its components before the
@@ -135,7 +138,7 @@ pub fn is_pattern(p: &Path) -> bool {
 pub fn pattern_base(p: &Path) -> PathBuf {
     let mut base = PathBuf::new();
     for c in p.components() {
-        if c.as_os_str().to_string_lossy().contains(['*', '?', '[']) {
+        if c.as_os_str().to_string_lossy().contains(WILDCARDS) {
             break;
         }
         base.push(c);
